@@ -1,0 +1,95 @@
+//! The HTTP API under `/api/v1`: thin handlers that check the caller, parse the input, call the
+//! domain and the store, and answer JSON. The OpenAPI document is collected from the handlers.
+
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod pagination;
+pub mod register;
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// The OpenAPI document, collected from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(health::health)
+        .service(utoipa_actix_web::scope("/api/v1").configure(routes))
+        .split_for_parts();
+    doc
+}
+
+/// Every route under `/api/v1`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(auth::login)
+        .service(auth::me)
+        .service(auth::create_user)
+        .service(auth::list_users)
+        .service(auth::get_user)
+        .service(auth::update_user)
+        .service(register::create_provider)
+        .service(register::list_providers)
+        .service(register::get_provider)
+        .service(register::update_provider)
+        .service(register::create_location)
+        .service(register::list_locations)
+        .service(register::get_location)
+        .service(register::update_location)
+        .service(register::create_inspection_body)
+        .service(register::list_inspection_bodies)
+        .service(register::get_inspection_body)
+        .service(register::update_inspection_body)
+        .service(register::create_agency)
+        .service(register::list_agencies)
+        .service(register::get_agency)
+        .service(register::update_agency)
+        .service(register::create_api_key)
+        .service(register::list_api_keys)
+        .service(register::revoke_api_key);
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "flexkeur",
+        description = "Certification of housing for labour migrants under the SNF norm: the \
+                       register, inspections, certificates and their verification. Errors are \
+                       application/problem+json with a stable `code`."
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Logging in and user accounts"),
+        (name = "register", description = "Providers, locations, inspection bodies, agencies"),
+        (name = "operations", description = "Health"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("The access_token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "An agency's API key",
+            ))),
+        );
+    }
+}

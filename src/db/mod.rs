@@ -1,0 +1,273 @@
+//! Storage: one diesel connection type that is either SQLite or PostgreSQL, a pool, the embedded
+//! migrations per backend, and the two ways handlers reach the database off the async workers.
+//!
+//! Backend-specific SQL lives only in this module.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{AppError, AppResult};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Any lock id will do, as long as every flexkeur node uses the same one: it keeps two nodes that
+/// start together from migrating at the same time.
+const MIGRATION_LOCK_ID: i64 = 0x666c_6578_6b65_7572;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names. SQLite accepts any string as a path, so the scheme decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err(format!("DATABASE_URL {url:?} names no SQLite file"));
+        }
+        if path.contains(":memory:") || path.contains("mode=memory") {
+            // Each pooled connection would get its own empty database.
+            return Err(
+                "an in-memory SQLite database cannot be shared by a pool; name a file".into(),
+            );
+        }
+        if url.contains("://") && !url.starts_with("sqlite://") {
+            return Err(format!(
+                "DATABASE_URL {url:?}: use sqlite://FILE or postgres://USER@HOST/DB"
+            ));
+        }
+        Ok(Self::Sqlite(path.to_owned()))
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Opens connections of the kind the URL names and prepares each one.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Postgres)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // Per connection: wait for the writer instead of failing at once, and enforce
+                // foreign keys (off by default in SQLite). WAL is set once per file, in `connect`.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+type Pool = r2d2::Pool<Manager>;
+
+/// The shared database handle of a node.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: &'static str,
+}
+
+impl Db {
+    pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Self> {
+        let url = DatabaseUrl::parse(url).map_err(anyhow::Error::msg)?;
+        let backend = url.backend();
+        if let DatabaseUrl::Sqlite(path) = &url {
+            // WAL lets readers go on beside one writer. The mode is kept in the file; switching
+            // needs the database to itself, so it happens here, before the pool opens more.
+            SqliteConnection::establish(path)?
+                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager { url })?;
+        Ok(Self { pool, backend })
+    }
+
+    /// "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// A pooled connection for synchronous callers (the command line, start-up).
+    pub fn conn(&self) -> AppResult<r2d2::PooledConnection<Manager>> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs the pending migrations of this backend; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.pool.get()?;
+        let ran = match &mut *conn {
+            DbConnection::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+                .len(),
+            DbConnection::Postgres(c) => {
+                diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))
+                    .execute(c)?;
+                let ran = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.len())
+                    .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))
+                    .execute(c)?;
+                ran?
+            }
+        };
+        Ok(ran)
+    }
+
+    /// Runs `f` on a pooled connection on the blocking thread pool, so that no async worker waits
+    /// for the database.
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like [`Db::read`], inside a write transaction that commits when `f` succeeds.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| write_transaction(conn, f)).await
+    }
+}
+
+/// A transaction for work that reads and then writes.
+///
+/// On SQLite it starts with `BEGIN IMMEDIATE`: a deferred transaction that reads and then wants
+/// to write fails with SQLITE_BUSY at once when another writer is active, whatever the busy
+/// timeout says; an immediate one waits for the write lock up front.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(_) => DbConnection::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            DbConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            if let Err(rollback) = DbConnection::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Now, in the UTC wall-clock form the database stores.
+pub fn utc_now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+/// A new time-ordered identifier (UUIDv7): unique across nodes, and it keeps inserts together in
+/// the index.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+// `lower(text)`, for case-insensitive search on both backends.
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+impl From<diesel::r2d2::Error> for AppError {
+    fn from(err: diesel::r2d2::Error) -> Self {
+        AppError::unavailable(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_scheme_decides_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://flexkeur.db"),
+            Ok(DatabaseUrl::Sqlite("flexkeur.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/flexkeur.db"),
+            Ok(DatabaseUrl::Sqlite("/var/lib/flexkeur.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/flexkeur.db"),
+            Ok(DatabaseUrl::Sqlite("data/flexkeur.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://postgres@127.0.0.1/test"),
+            Ok(DatabaseUrl::Postgres(
+                "postgres://postgres@127.0.0.1/test".into()
+            ))
+        );
+        assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
+        assert!(DatabaseUrl::parse("mysql://root@localhost/x").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,149 @@
+//! Start-up and the HTTP application: everything a node needs, assembled once.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api;
+use crate::api::extract::{self, BodyLimit};
+use crate::auth::token::TokenKeys;
+use crate::auth::{password, users};
+use crate::config::{Config, LogFormat};
+use crate::db::{self, Db};
+use crate::error::AppError;
+
+/// What every request handler can reach. Nothing in it is state another node would need: the
+/// database holds that.
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub config: Arc<Config>,
+    /// Built once at start from the handlers' annotations.
+    pub openapi: utoipa::openapi::OpenApi,
+}
+
+impl AppState {
+    /// The current time, as stored.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        db::utc_now()
+    }
+}
+
+pub fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // A second initialisation (tests start many apps) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Connects, migrates, loads the shared keys and creates the bootstrap admin.
+pub fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config.database_url, config.database_pool_size)
+        .with_context(|| format!("opening the {} database", db_kind(&config.database_url)))?;
+    let ran = db.migrate()?;
+    tracing::info!(backend = db.backend(), migrations = ran, "database ready");
+    let mut conn = db.conn().map_err(anyhow::Error::new)?;
+    let tokens = TokenKeys::load_or_create(&mut conn, i64::from(config.access_token_ttl_seconds))
+        .map_err(anyhow::Error::new)?;
+    if let (Some(email), Some(secret)) = (&config.admin_email, &config.admin_password) {
+        let hash = password::hash(secret).map_err(anyhow::Error::new)?;
+        let created = db::write_transaction(&mut conn, |c| {
+            users::ensure_admin(c, email, hash, db::utc_now())
+        })
+        .map_err(anyhow::Error::new)?;
+        if created {
+            tracing::info!(%email, "bootstrap admin created");
+        }
+    }
+    Ok(AppState {
+        db,
+        tokens,
+        config: Arc::new(config),
+        openapi: api::openapi(),
+    })
+}
+
+fn db_kind(url: &str) -> &'static str {
+    db::DatabaseUrl::parse(url).map_or("configured", |u| u.backend())
+}
+
+/// The application with all routes, the OpenAPI document and the page to try it.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.config.max_body_bytes;
+    let docs = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", state.openapi.clone());
+    App::new()
+        // Before the API scope, which would otherwise claim /api/v1/openapi.json.
+        .service(docs)
+        .service(web::redirect("/docs", "/docs/"))
+        .app_data(state)
+        .app_data(BodyLimit(limit))
+        .app_data(web::PathConfig::default().error_handler(extract::path_error))
+        .app_data(web::QueryConfig::default().error_handler(extract::query_config_error))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(limit)
+                .error_handler(extract::json_error),
+        )
+        .service(api::health::health)
+        .service(web::scope("/api/v1").configure(|cfg| api::routes(&mut ServiceConfig::new(cfg))))
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(AppError::not_found("resource at this path"))
+        }))
+        .wrap_fn(|req, srv| {
+            use actix_web::dev::Service;
+            let request_id = req.extensions().get::<RequestId>().copied();
+            let response = srv.call(req);
+            async move {
+                let mut response = response.await?;
+                if let Some(id) = request_id
+                    && let Ok(value) = HeaderValue::from_str(&id.to_string())
+                {
+                    response
+                        .headers_mut()
+                        .insert(HeaderName::from_static("x-request-id"), value);
+                }
+                Ok(response)
+            }
+        })
+        .wrap(TracingLogger::default())
+}
+
+/// The HTTP server on `listener`; SIGINT and SIGTERM stop it after the requests in flight.
+pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    let workers = state
+        .config
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let shutdown = state.config.shutdown_timeout_seconds;
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || app(state.clone()))
+        .workers(workers)
+        .shutdown_timeout(shutdown)
+        .client_request_timeout(Duration::from_secs(30))
+        .listen(listener)?
+        .run();
+    Ok(server)
+}
