@@ -1,0 +1,9 @@
+//! Integration tests: the real service over real HTTP, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod authorization;
+mod login;
+mod operations;
+mod register;
+mod validation;
