@@ -59,7 +59,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
     tracing::info!(%bind, %public_url, "flexkeur listening; API documentation at /docs/");
     actix_web::rt::System::new().block_on(async move {
-        server::serve(state, listener)?.await?;
+        server::serve(state, listener, |_| {})?.await?;
         anyhow::Ok(())
     })?;
     tracing::info!("stopped");

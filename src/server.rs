@@ -132,16 +132,26 @@ pub fn app(
 }
 
 /// The HTTP server on `listener`; SIGINT and SIGTERM stop it after the requests in flight.
-pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
-    let workers = state
-        .config
+/// `extra` adds routes beside the service's own (the load benchmark adds a bare handler).
+pub fn serve(
+    state: AppState,
+    listener: TcpListener,
+    extra: fn(&mut web::ServiceConfig),
+) -> anyhow::Result<Server> {
+    let config = state.config.clone();
+    let workers = config
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let shutdown = state.config.shutdown_timeout_seconds;
+    // Database work runs on each worker's blocking pool. More threads than pooled connections
+    // would only queue for a connection, and hundreds of threads (the default) cost more in
+    // switching between them than the queries themselves on a small machine.
+    let pool_size = usize::try_from(config.database_pool_size).unwrap_or(1);
+    let blocking_threads = pool_size.div_ceil(workers).max(2);
     let state = web::Data::new(state);
-    let server = HttpServer::new(move || app(state.clone()))
+    let server = HttpServer::new(move || app(state.clone()).configure(extra))
         .workers(workers)
-        .shutdown_timeout(shutdown)
+        .worker_max_blocking_threads(blocking_threads)
+        .shutdown_timeout(config.shutdown_timeout_seconds)
         .client_request_timeout(Duration::from_secs(30))
         .listen(listener)?
         .run();

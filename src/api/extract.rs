@@ -286,4 +286,37 @@ mod tests {
             assert_eq!(err.code(), "malformed_json");
         }
     }
+
+    mod never_panics {
+        use proptest::prelude::*;
+        use validator::Validate;
+
+        use crate::api::extract::parse_json;
+        use crate::register::{NewLocation, NewProvider};
+
+        fn check<T: serde::de::DeserializeOwned + Validate>(body: &[u8]) {
+            if let Ok(value) = parse_json::<T>(body) {
+                let _ = value.validate();
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn any_bytes(body in proptest::collection::vec(any::<u8>(), 0..600)) {
+                check::<NewLocation>(&body);
+                check::<NewProvider>(&body);
+            }
+
+            #[test]
+            fn any_field_text(street in "\\PC*", number in "\\PC*", postcode in "\\PC*", bag in "\\PC*", kvk in "\\PC*") {
+                let location = serde_json::json!({
+                    "address": {"street": street, "house_number": number, "postcode": postcode, "city": "C"},
+                    "bag_id": bag, "housing_form": "holiday_park", "max_beds": 3
+                });
+                check::<NewLocation>(location.to_string().as_bytes());
+                let provider = serde_json::json!({"kvk_number": kvk, "name": number, "contact_email": street});
+                check::<NewProvider>(provider.to_string().as_bytes());
+            }
+        }
+    }
 }

@@ -130,6 +130,9 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
+            // A SQLite connection is a file handle that cannot drop; a PostgreSQL one can (server
+            // restart, idle timeout), so only those are tested before use.
+            .test_on_check_out(backend == "postgres")
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url })?;
         Ok(Self { pool, backend })

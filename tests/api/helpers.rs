@@ -186,7 +186,7 @@ impl TestApp {
         let tokens = state.tokens.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let address = format!("http://{}", listener.local_addr().expect("address"));
-        let running = server::serve(state, listener).expect("server");
+        let running = server::serve(state, listener, |_| {}).expect("server");
         actix_web::rt::spawn(running);
         TestApp {
             address,
