@@ -142,11 +142,18 @@ pub fn serve(
     let workers = config
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    // Database work runs on each worker's blocking pool. More threads than pooled connections
-    // would only queue for a connection, and hundreds of threads (the default) cost more in
-    // switching between them than the queries themselves on a small machine.
-    let pool_size = usize::try_from(config.database_pool_size).unwrap_or(1);
-    let blocking_threads = pool_size.div_ceil(workers).max(2);
+    // Database work runs on each worker's blocking pool, where hundreds of threads (actix's
+    // default) cost more in switching than the queries themselves. SQLite queries are CPU work
+    // in this process: two threads per worker keep the cores busy (and one slow job, such as a
+    // password hash, from holding up the rest). PostgreSQL queries mostly wait on the network:
+    // as many threads as pooled connections.
+    let blocking_threads = match state.db.backend() {
+        "sqlite" => 2,
+        _ => usize::try_from(config.database_pool_size)
+            .unwrap_or(1)
+            .div_ceil(workers)
+            .max(2),
+    };
     let state = web::Data::new(state);
     let server = HttpServer::new(move || app(state.clone()).configure(extra))
         .workers(workers)
