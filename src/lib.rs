@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod norm;
 pub mod register;
 pub mod server;
 pub mod time;

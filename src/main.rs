@@ -1,4 +1,4 @@
-//! The `flexkeur` command: `serve` (the default) and `migrate`.
+//! The `flexkeur` command: `serve` (the default), `migrate`, `norms check` and `evaluate`.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use flexkeur::config::Config;
 use flexkeur::db::Db;
+use flexkeur::norm::cli::{EvaluateArgs, NormsArgs};
 use flexkeur::server;
 
 #[derive(Parser)]
@@ -26,10 +27,31 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Work with the norm files: `flexkeur norms check`.
+    Norms(NormsArgs),
+    /// Evaluate a facts file against the norm version in force on a date.
+    Evaluate(EvaluateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        // The norm tools need no configuration and no database.
+        Command::Norms(args) => tool(args.run(&mut std::io::stdout())),
+        Command::Evaluate(args) => tool(args.run(&mut std::io::stdout())),
+        Command::Serve => service(serve),
+        Command::Migrate => service(|config| migrate(&config)),
+    }
+}
+
+fn tool(result: anyhow::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|err| {
+        eprintln!("flexkeur: {err:#}");
+        ExitCode::from(2)
+    })
+}
+
+fn service(run: impl FnOnce(Config) -> anyhow::Result<()>) -> ExitCode {
     let config = match Config::load() {
         Ok(config) => config,
         Err(err) => {
@@ -38,11 +60,7 @@ fn main() -> ExitCode {
         }
     };
     server::init_tracing(config.log_format);
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config),
-        Command::Migrate => migrate(&config),
-    };
-    match result {
+    match run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err:#}");

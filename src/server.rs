@@ -20,6 +20,7 @@ use crate::auth::{password, users};
 use crate::config::{Config, LogFormat};
 use crate::db::{self, Db};
 use crate::error::AppError;
+use crate::time::Clock;
 
 /// What every request handler can reach. Nothing in it is state another node would need: the
 /// database holds that.
@@ -29,12 +30,13 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Built once at start from the handlers' annotations.
     pub openapi: utoipa::openapi::OpenApi,
+    pub clock: Clock,
 }
 
 impl AppState {
     /// The current time, as stored.
     pub fn now(&self) -> chrono::NaiveDateTime {
-        db::utc_now()
+        self.clock.naive_now()
     }
 }
 
@@ -54,6 +56,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect(&config.database_url, config.database_pool_size)
         .with_context(|| format!("opening the {} database", db_kind(&config.database_url)))?;
     let ran = db.migrate()?;
+    let clock = Clock::default();
     tracing::info!(backend = db.backend(), migrations = ran, "database ready");
     let mut conn = db.conn().map_err(anyhow::Error::new)?;
     let tokens = TokenKeys::load_or_create(&mut conn, i64::from(config.access_token_ttl_seconds))
@@ -61,7 +64,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     if let (Some(email), Some(secret)) = (&config.admin_email, &config.admin_password) {
         let hash = password::hash(secret).map_err(anyhow::Error::new)?;
         let created = db::write_transaction(&mut conn, |c| {
-            users::ensure_admin(c, email, hash, db::utc_now())
+            users::ensure_admin(c, email, hash, clock.naive_now())
         })
         .map_err(anyhow::Error::new)?;
         if created {
@@ -73,6 +76,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         tokens,
         config: Arc::new(config),
         openapi: api::openapi(),
+        clock,
     })
 }
 

@@ -1,4 +1,37 @@
-//! Times: the database keeps UTC wall-clock values; clients get RFC 3339 with `Z`.
+//! Times: the database keeps UTC wall-clock values; clients get RFC 3339 with `Z`. The clock
+//! of a node can be moved forward in tests, to see deadlines pass and certificates expire.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// The service's clock: the system clock plus an offset that only tests change.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_seconds: Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(self.offset_seconds.load(Ordering::Relaxed))
+    }
+
+    /// Now, in the UTC wall-clock form the database stores.
+    pub fn naive_now(&self) -> NaiveDateTime {
+        self.now().naive_utc()
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+
+    /// Moves this clock (and every copy of it) forward.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_seconds
+            .fetch_add(by.num_seconds(), Ordering::Relaxed);
+    }
+}
 
 /// `#[serde(with = "utc")]` for a `NaiveDateTime` that holds UTC.
 pub mod utc {
@@ -35,6 +68,17 @@ pub mod utc {
 
 #[cfg(test)]
 mod tests {
+    use super::Clock;
+
+    #[test]
+    fn clock_moves_forward_for_every_copy() {
+        let clock = Clock::default();
+        let copy = clock.clone();
+        let before = copy.today();
+        clock.advance(chrono::Duration::days(30));
+        assert_eq!((copy.today() - before).num_days(), 30);
+    }
+
     #[derive(serde::Serialize, serde::Deserialize)]
     struct At {
         #[serde(with = "super::utc")]

@@ -225,11 +225,6 @@ pub fn write_transaction<T>(
     }
 }
 
-/// Now, in the UTC wall-clock form the database stores.
-pub fn utc_now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
-}
-
 /// A new time-ordered identifier (UUIDv7): unique across nodes, and it keeps inserts together in
 /// the index.
 pub fn new_id() -> String {

@@ -13,9 +13,8 @@ use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use crate::db::schema::{agencies, inspection_bodies, providers};
-mod housing;
+pub use crate::norm::{HousingForm, MunicipalDesignation};
 use crate::time::utc;
-pub use housing::{HousingForm, MunicipalDesignation};
 
 // ---- field rules -------------------------------------------------------------------------------
 

@@ -1,0 +1,294 @@
+//! The norm as data: every scheme version loaded from `norms/`, checked, its expressions compiled
+//! once; the version in force chosen by date; the checklist derived from it; and a pure evaluator
+//! that explains every verdict. No HTTP, no database, no clock: dates are inputs.
+
+pub mod cases;
+pub mod checklist;
+pub mod cli;
+pub mod evaluate;
+pub mod facts;
+mod loader;
+pub mod location;
+pub mod model;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use checklist::{Checklist, Question};
+pub use evaluate::{ItemStatus, ItemVerdict, Outcome, Verdict};
+pub use facts::{FactCatalog, FactError, Facts};
+pub use loader::{LoadError, Problem};
+pub use location::{HousingForm, LocationProfile, MunicipalDesignation};
+pub use model::{Applicability, ClosedBy, Evidence, InspectionKind, Repair, Severity, Text};
+
+/// Every scheme, each with its versions.
+#[derive(Debug)]
+pub struct Registry {
+    schemes: BTreeMap<String, Scheme>,
+}
+
+#[derive(Debug)]
+pub struct Scheme {
+    pub id: String,
+    pub name: Text,
+    pub owner: String,
+    pub sources: BTreeMap<String, String>,
+    pub facts: Arc<FactCatalog>,
+    /// Oldest first.
+    pub versions: Vec<NormVersion>,
+    /// The test cases shipped with the scheme: (file, case).
+    pub cases: Vec<(String, model::CaseFile)>,
+}
+
+/// One version of a scheme, ready to evaluate.
+pub struct NormVersion {
+    pub scheme: String,
+    pub version: String,
+    pub title: Text,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub supersedes: Option<String>,
+    pub changes: String,
+    /// SHA-256 (hex) of the version file and the scheme's fact declarations: what a verdict and a
+    /// certificate pin.
+    pub hash: String,
+    pub applies_when: Option<Applicability>,
+    pub items: Vec<Item>,
+    pub facts: Arc<FactCatalog>,
+    env: Arc<cel::Env>,
+}
+
+impl std::fmt::Debug for NormVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NormVersion")
+            .field("scheme", &self.scheme)
+            .field("version", &self.version)
+            .field("hash", &self.hash)
+            .field("items", &self.items.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A threshold of an item.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Param {
+    #[schema(value_type = f64)]
+    pub value: facts::FactValue,
+    pub unit: String,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug)]
+pub struct Variant {
+    pub when: Applicability,
+    pub note: String,
+    pub params: BTreeMap<String, facts::FactValue>,
+}
+
+/// One requirement of a version.
+#[derive(Debug)]
+pub struct Item {
+    pub id: String,
+    pub article: String,
+    pub title: Text,
+    pub severity: Severity,
+    pub inspection: InspectionKind,
+    pub source: String,
+    pub applies_when: Applicability,
+    pub repair: Repair,
+    pub evidence: Vec<Evidence>,
+    pub params: BTreeMap<String, Param>,
+    pub variants: Vec<Variant>,
+    /// The collection the check runs over, element by element.
+    pub per: Option<String>,
+    derived: Vec<(String, cel::Program)>,
+    check: cel::Program,
+    explain: String,
+    /// Location facts the item reads.
+    pub reads: Vec<String>,
+    /// Fields of the `per` collection the item reads.
+    pub reads_each: Vec<String>,
+}
+
+/// Why no version could be chosen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    #[error("there is no scheme {0:?}")]
+    UnknownScheme(String),
+    #[error("no version of {scheme} was in force on {date}: the first starts on {first}")]
+    BeforeFirst {
+        scheme: String,
+        date: NaiveDate,
+        first: NaiveDate,
+    },
+    #[error("no version of {scheme} was in force on {date} for this location")]
+    Gap { scheme: String, date: NaiveDate },
+}
+
+impl SelectError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SelectError::UnknownScheme(_) => "unknown_scheme",
+            SelectError::BeforeFirst { .. } => "before_first_version",
+            SelectError::Gap { .. } => "no_version_in_force",
+        }
+    }
+}
+
+impl Registry {
+    pub fn schemes(&self) -> impl Iterator<Item = &Scheme> {
+        self.schemes.values()
+    }
+
+    pub fn scheme(&self, id: &str) -> Option<&Scheme> {
+        self.schemes.get(id)
+    }
+
+    pub fn version(&self, scheme: &str, version: &str) -> Option<&NormVersion> {
+        self.scheme(scheme)?
+            .versions
+            .iter()
+            .find(|v| v.version == version)
+    }
+
+    pub fn version_by_hash(&self, scheme: &str, hash: &str) -> Option<&NormVersion> {
+        self.scheme(scheme)?
+            .versions
+            .iter()
+            .find(|v| v.hash == hash)
+    }
+
+    /// The version in force on `date` for `location`: of those whose window holds the date (and
+    /// that apply to the location), the one that started last. During a transition, when an
+    /// old version's window and a new one's overlap, that is the new one.
+    pub fn select(
+        &self,
+        scheme: &str,
+        date: NaiveDate,
+        location: &LocationProfile,
+    ) -> Result<&NormVersion, SelectError> {
+        let found = self
+            .scheme(scheme)
+            .ok_or_else(|| SelectError::UnknownScheme(scheme.to_owned()))?;
+        let in_force = found
+            .versions
+            .iter()
+            .filter(|v| v.in_force_on(date))
+            .filter(|v| {
+                v.applies_when
+                    .as_ref()
+                    .is_none_or(|a| a.holds(location, date).is_ok())
+            })
+            .max_by_key(|v| v.valid_from);
+        match (in_force, found.versions.first()) {
+            (Some(v), _) => Ok(v),
+            (None, Some(first)) if date < first.valid_from => Err(SelectError::BeforeFirst {
+                scheme: scheme.to_owned(),
+                date,
+                first: first.valid_from,
+            }),
+            _ => Err(SelectError::Gap {
+                scheme: scheme.to_owned(),
+                date,
+            }),
+        }
+    }
+}
+
+impl NormVersion {
+    pub fn in_force_on(&self, date: NaiveDate) -> bool {
+        self.valid_from <= date && self.valid_to.is_none_or(|to| date <= to)
+    }
+
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.id == id)
+    }
+
+    /// Checks facts against the declarations: unknown facts, wrong types, out of bounds.
+    pub fn validate_facts(&self, facts: &serde_json::Value) -> Result<Facts, Vec<FactError>> {
+        self.facts.validate(facts)
+    }
+}
+
+impl Applicability {
+    /// `Ok` when every condition holds, else the first that does not, for a person to read.
+    pub fn holds(&self, location: &LocationProfile, date: NaiveDate) -> Result<(), String> {
+        if let Some(forms) = &self.housing_forms
+            && !forms.contains(&location.housing_form)
+        {
+            return Err(format!(
+                "applies to {}, not to {}",
+                join(forms.iter().map(|f| f.to_string())),
+                location.housing_form
+            ));
+        }
+        if let Some(designations) = &self.designations {
+            match location.municipal_designation {
+                Some(d) if designations.contains(&d) => {}
+                Some(d) => {
+                    return Err(format!(
+                        "applies where the municipality designates {}, not {d}",
+                        join(designations.iter().map(|d| d.to_string()))
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "applies where the municipality designates {}, and the designation is not known",
+                        join(designations.iter().map(|d| d.to_string()))
+                    ));
+                }
+            }
+        }
+        if let Some(after) = self.permit_applied_after {
+            match location.permit_applied_on {
+                Some(on) if on > after => {}
+                Some(on) => {
+                    return Err(format!(
+                        "applies to permits applied for after {after}; this one was applied for on {on}"
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "applies to permits applied for after {after}; the permit date is not known"
+                    ));
+                }
+            }
+        }
+        if let (Some(until), Some(on)) =
+            (self.permit_applied_on_or_before, location.permit_applied_on)
+            && on > until
+        {
+            return Err(format!(
+                "applies to permits applied for on or before {until}; this one was applied for on {on}"
+            ));
+        }
+        if let Some(from) = self.inspected_from
+            && date < from
+        {
+            return Err(format!("applies from {from}"));
+        }
+        if let Some(until) = self.inspected_until
+            && date > until
+        {
+            return Err(format!("applied until {until}"));
+        }
+        if let Some(alternatives) = &self.any_of {
+            let reasons: Vec<String> = alternatives
+                .iter()
+                .filter_map(|a| a.holds(location, date).err())
+                .collect();
+            if reasons.len() == alternatives.len() {
+                return Err(reasons.join("; nor does it meet: "));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn join(parts: impl Iterator<Item = String>) -> String {
+    parts.collect::<Vec<_>>().join(" or ")
+}
