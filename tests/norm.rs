@@ -153,20 +153,23 @@ fn sanitary_at_every_boundary_in_every_version() {
     }
 }
 
+/// Date, item, form, designation, permit date, m2 per person.
+type FloorCase = (
+    &'static str,
+    &'static str,
+    HousingForm,
+    Option<MunicipalDesignation>,
+    Option<NaiveDate>,
+    f64,
+);
+
 /// Floor area per person by housing form, designation, permit date and version.
 #[test]
 fn floor_area_at_its_boundary_per_form_and_version() {
     use HousingForm::*;
     use MunicipalDesignation::*;
     let new_build = Some(date("2025-07-02"));
-    let cases: &[(
-        &str,
-        &str,
-        HousingForm,
-        Option<MunicipalDesignation>,
-        Option<NaiveDate>,
-        f64,
-    )] = &[
+    let cases: &[FloorCase] = &[
         ("2018-01-15", "2.1", RegularDwelling, None, None, 12.0),
         ("2018-01-15", "2.1", HotelPension, None, None, 10.0),
         ("2018-01-15", "2.1", BuildingComplexUnits, None, None, 12.0),
@@ -762,11 +765,11 @@ proptest! {
     #[test]
     fn evaluation_is_total_for_any_facts(facts in any_json(), loc in any_location(), days in 0i64..6000) {
         let on = date("2017-05-01") + chrono::Duration::days(days);
-        if let Ok(version) = NORMS.select("snf", on, &loc) {
-            if let Ok(checked) = version.validate_facts(&facts) {
-                let verdict = version.evaluate(&loc, on, InspectionKind::Location, &checked);
-                prop_assert!(!verdict.items.is_empty());
-            }
+        if let Ok(version) = NORMS.select("snf", on, &loc)
+            && let Ok(checked) = version.validate_facts(&facts)
+        {
+            let verdict = version.evaluate(&loc, on, InspectionKind::Location, &checked);
+            prop_assert!(!verdict.items.is_empty());
         }
     }
 
