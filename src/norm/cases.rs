@@ -63,7 +63,7 @@ pub fn run(registry: &Registry) -> (Vec<CaseReport>, Vec<String>) {
             };
             let verdict = version.evaluate(&case.location, case.date, case.inspection, &facts);
             for (id, expected) in &case.expect {
-                match verdict.items.iter().find(|i| &i.id == id) {
+                match verdict.items.iter().find(|i| *i.id == **id) {
                     None => report.failures.push(format!(
                         "item {id} is not in the verdict of {}",
                         version.version
@@ -99,7 +99,7 @@ pub fn run(registry: &Registry) -> (Vec<CaseReport>, Vec<String>) {
         for version in &scheme.versions {
             let seen = covered.get(&(scheme.id.clone(), version.version.clone()));
             for item in &version.items {
-                if !seen.is_some_and(|s| s.contains(&item.id)) {
+                if !seen.is_some_and(|s| s.contains(&*item.id)) {
                     uncovered.push(format!(
                         "{} {} item {}: no passing test case checks it",
                         scheme.id, version.version, item.id

@@ -92,12 +92,12 @@ impl NormVersion {
         let applicable = self
             .items
             .iter()
-            .filter(|i| i.inspection == kind && i.applies_when.holds(location, date).is_ok());
+            .filter(|i| i.inspection == kind && i.applies_when.applies(location, date));
         for item in applicable {
             let ids = item.reads.iter().chain(item.per.iter());
             for id in ids {
                 if let Some(existing) = questions.iter_mut().find(|q| &q.id == id) {
-                    existing.items.push(item.id.clone());
+                    existing.items.push(item.id.to_string());
                     if let Some(per) = item.per.as_deref().filter(|p| p == id) {
                         add_fields(self, per, &item.reads_each, existing);
                     }
@@ -111,7 +111,7 @@ impl NormVersion {
                         field: Some(field(decl)),
                         element: None,
                         fields: Vec::new(),
-                        items: vec![item.id.clone()],
+                        items: vec![item.id.to_string()],
                         prefilled: register.get(id).map(|v| v.to_json()),
                     }
                 } else if let Some(collection) = self.facts.collections.get(id) {
@@ -122,7 +122,7 @@ impl NormVersion {
                         field: None,
                         element: Some(collection.element.clone()),
                         fields: Vec::new(),
-                        items: vec![item.id.clone()],
+                        items: vec![item.id.to_string()],
                         prefilled: None,
                     }
                 } else {

@@ -4,15 +4,20 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use cel::common::types::{CelBool, CelDouble, CelInt};
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
+
 use super::facts::{Element, FactValue, Facts};
 use super::location::LocationProfile;
 use super::model::{InspectionKind, Severity, Text};
-use super::{Item, NormVersion};
+use super::{Item, NormVersion, Param};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -34,18 +39,19 @@ pub enum ItemStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ItemVerdict {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: Arc<str>,
     pub status: ItemStatus,
     pub severity: Severity,
-    pub article: String,
+    #[schema(value_type = String)]
+    pub article: Arc<str>,
     pub title: Text,
     pub explanation: String,
     /// The facts the item read, as given.
     #[schema(value_type = Object)]
     pub facts_used: BTreeMap<String, serde_json::Value>,
-    /// The thresholds it applied: `{value, unit, confirmed, source}` each.
-    #[schema(value_type = Object)]
-    pub thresholds: BTreeMap<String, serde_json::Value>,
+    /// The thresholds it applied.
+    pub thresholds: BTreeMap<String, Param>,
     /// The facts it still needs, when not answered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
@@ -98,7 +104,7 @@ fn show(value: &cel::Value) -> String {
 
 /// Fills `{name}` from `values`. A fact the check did not need (one behind a condition that was
 /// not met) may be absent: it reads "(not given)". The loader refuses names no check uses.
-pub(super) fn render(template: &str, values: &[(&str, cel::Value)]) -> String {
+pub(super) fn render(template: &str, value_of: impl Fn(&str) -> Option<cel::Value>) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -107,8 +113,8 @@ pub(super) fn render(template: &str, values: &[(&str, cel::Value)]) -> String {
         match after.find('}') {
             Some(end) => {
                 let name = &after[..end];
-                match values.iter().rev().find(|(n, _)| *n == name) {
-                    Some((_, v)) => out.push_str(&show(v)),
+                match value_of(name) {
+                    Some(v) => out.push_str(&show(&v)),
                     None => out.push_str("(not given)"),
                 }
                 rest = &after[end + 1..];
@@ -123,36 +129,106 @@ pub(super) fn render(template: &str, values: &[(&str, cel::Value)]) -> String {
     out
 }
 
-/// The values bound for one evaluation of an item (or of one element of it).
-struct Bindings<'a> {
-    values: Vec<(&'a str, cel::Value)>,
+/// Variables for the expressions, found by name without copying: CEL asks a resolver before
+/// its own maps, so binding a room's fields costs a boxed value each and no map inserts.
+struct Vars<'a> {
+    /// Sorted by name.
+    entries: Vec<(&'a str, Box<dyn Val>)>,
 }
 
-impl<'a> Bindings<'a> {
-    fn context(&self, env: &std::sync::Arc<cel::Env>) -> cel::Context<'static, 'static> {
-        let mut context = cel::Context::with_env(env.clone());
-        for (name, value) in &self.values {
-            context.add_variable_from_value(*name, value.clone());
-        }
-        context
+impl<'a> Vars<'a> {
+    fn new(mut entries: Vec<(&'a str, Box<dyn Val>)>) -> Self {
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        Self { entries }
     }
+}
 
-    /// Adds the derived values, then runs the check: `Ok(met)` or why it could not run.
-    fn run(&mut self, item: &'a Item, env: &std::sync::Arc<cel::Env>) -> Result<bool, String> {
-        let mut context = self.context(env);
-        for (name, program) in &item.derived {
-            let value = program
-                .execute(&context)
-                .map_err(|e| format!("{name} could not be computed: {e}"))?;
-            context.add_variable_from_value(name.as_str(), value.clone());
-            self.values.push((name.as_str(), value));
-        }
-        match item.check.execute(&context) {
-            Ok(cel::Value::Bool(met)) => Ok(met),
-            Ok(other) => Err(format!("the check gave {other:?}, not true or false")),
-            Err(e) => Err(format!("the check could not be evaluated: {e}")),
-        }
+impl VariableResolver for Vars<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        self.entries
+            .binary_search_by(|(name, _)| (*name).cmp(variable))
+            .ok()
+            .map(|i| CowVal::Borrowed(self.entries[i].1.as_ref()))
     }
+}
+
+fn boxed(value: &FactValue) -> Box<dyn Val> {
+    match *value {
+        FactValue::Integer(v) => Box::new(CelInt::from(v)),
+        FactValue::Number(v) => Box::new(CelDouble::from(v)),
+        FactValue::Boolean(v) => Box::new(CelBool::from(v)),
+    }
+}
+
+/// Derived values by name, as computed for one evaluation.
+type Derived<'a> = Vec<(&'a str, cel::Value)>;
+
+/// Runs an item's derived values and check in a child of `parent` that also sees `own` (an
+/// element's fields). `Ok` with whether it is met and the derived values (for the explanation),
+/// or why the check could not run.
+fn judge<'a>(
+    item: &'a Item,
+    parent: &cel::Context<'_, '_>,
+    own: &Vars<'_>,
+) -> Result<(bool, Derived<'a>), String> {
+    let mut scope = parent.new_inner_scope();
+    scope.set_variable_resolver(own);
+    let mut derived = Vec::with_capacity(item.derived.len());
+    for (name, program) in &item.derived {
+        let value = program
+            .execute(&scope)
+            .map_err(|e| format!("{name} could not be computed: {e}"))?;
+        scope.add_variable_from_value(name.as_str(), value.clone());
+        derived.push((name.as_str(), value));
+    }
+    match item.check.execute(&scope) {
+        Ok(cel::Value::Bool(met)) => Ok((met, derived)),
+        Ok(other) => Err(format!("the check gave {other:?}, not true or false")),
+        Err(e) => Err(format!("the check could not be evaluated: {e}")),
+    }
+}
+
+/// Location facts as the checks see them: the register's, overridden by what was answered.
+type Known<'f> = BTreeMap<&'f str, &'f FactValue>;
+
+/// Finds what an explanation shows, innermost first: derived values, an element's fields, the
+/// item's thresholds, the location's facts.
+fn lookup(
+    name: &str,
+    derived: &[(&str, cel::Value)],
+    element: Option<&Element>,
+    params: &[(&str, &FactValue)],
+    known: &Known<'_>,
+) -> Option<cel::Value> {
+    if let Some((_, v)) = derived.iter().find(|(n, _)| *n == name) {
+        return Some(v.clone());
+    }
+    element
+        .and_then(|e| e.get(name))
+        .or_else(|| params.iter().find(|(n, _)| *n == name).map(|(_, v)| *v))
+        .or_else(|| known.get(name).copied())
+        .map(to_cel)
+}
+
+/// Identifies an element by the values its item reads, so that identical rooms or residents
+/// (the same furniture in every sleeping place, say) are judged once. `None` when the item reads
+/// more fields than a key holds: such elements are simply judged each.
+type ElementKey = [(u8, u64); 6];
+
+fn element_key(element: &Element, fields: &[String]) -> Option<ElementKey> {
+    let mut key = [(0, 0); 6];
+    if fields.len() > key.len() {
+        return None;
+    }
+    for (slot, field) in key.iter_mut().zip(fields) {
+        *slot = match element.get(field) {
+            None => (0, 0),
+            Some(FactValue::Integer(v)) => (1, *v as u64),
+            Some(FactValue::Number(v)) => (2, v.to_bits()),
+            Some(FactValue::Boolean(v)) => (3, u64::from(*v)),
+        };
+    }
+    Some(key)
 }
 
 impl NormVersion {
@@ -166,11 +242,17 @@ impl NormVersion {
         facts: &Facts,
     ) -> Verdict {
         let register = self.facts.from_register(location);
+        let mut known: Known<'_> = register.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        known.extend(facts.values.iter().map(|(k, v)| (k.as_str(), v)));
+        // The location's facts are bound once; each item adds its thresholds in a child scope.
+        let location_vars = Vars::new(known.iter().map(|(k, v)| (*k, boxed(v))).collect());
+        let mut root = cel::Context::with_env(self.env.clone());
+        root.set_variable_resolver(&location_vars);
         let items: Vec<ItemVerdict> = self
             .items
             .iter()
             .filter(|item| item.inspection == kind)
-            .map(|item| self.evaluate_item(item, location, date, facts, &register))
+            .map(|item| self.evaluate_item(item, location, date, facts, &known, &root))
             .collect();
         let mut missing: Vec<String> = items
             .iter()
@@ -203,7 +285,8 @@ impl NormVersion {
         location: &LocationProfile,
         date: NaiveDate,
         facts: &Facts,
-        register: &BTreeMap<String, FactValue>,
+        known: &Known<'_>,
+        root: &cel::Context<'_, '_>,
     ) -> ItemVerdict {
         let mut verdict = ItemVerdict {
             id: item.id.clone(),
@@ -224,43 +307,46 @@ impl NormVersion {
         let variant = item
             .variants
             .iter()
-            .find(|v| v.when.holds(location, date).is_ok());
-        let mut bindings = Bindings { values: Vec::new() };
+            .find(|v| v.when.applies(location, date));
+        let mut params = Vec::with_capacity(item.params.len());
         for (name, param) in &item.params {
             let value = variant
                 .and_then(|v| v.params.get(name))
                 .unwrap_or(&param.value);
-            bindings.values.push((name.as_str(), to_cel(value)));
+            params.push((name.as_str(), value));
             verdict.thresholds.insert(
                 name.clone(),
-                serde_json::json!({
-                    "value": value.to_json(),
-                    "unit": param.unit,
-                    "confirmed": param.confirmed,
-                    "source": param.source,
-                }),
+                Param {
+                    value: value.clone(),
+                    ..param.clone()
+                },
             );
         }
+        let param_vars = Vars::new(params.iter().map(|(n, v)| (*n, boxed(v))).collect());
+        let mut scope = root.new_inner_scope();
+        scope.set_variable_resolver(&param_vars);
 
         // Facts that are not given stay unbound: a check that does not need them (one behind a
         // condition, such as the service date of gas appliances where there are none) still
         // gives its answer; one that does need them is not answered.
         let mut missing = Vec::new();
         for name in &item.reads {
-            match facts.values.get(name).or_else(|| register.get(name)) {
+            match known.get(name.as_str()) {
                 Some(value) => {
                     verdict.facts_used.insert(name.clone(), value.to_json());
-                    bindings.values.push((name.as_str(), to_cel(value)));
                 }
                 None => missing.push(name.clone()),
             }
         }
 
         let outcome = match &item.per {
-            None => match bindings.run(item, &self.env) {
-                Ok(met) => Ok((met, render(&item.explain, &bindings.values))),
+            None => match judge(item, &scope, &Vars::new(Vec::new())) {
+                Ok((met, derived)) => Ok((
+                    met,
+                    render(&item.explain, |n| lookup(n, &derived, None, &params, known)),
+                )),
                 Err(_) if !missing.is_empty() => {
-                    verdict.missing = missing;
+                    verdict.missing.append(&mut missing);
                     Ok((false, String::new()))
                 }
                 Err(reason) => Err(reason),
@@ -271,7 +357,15 @@ impl NormVersion {
                     Ok((false, String::new()))
                 }
                 Some(elements) => {
-                    match self.evaluate_each(item, collection, elements, &bindings, &mut verdict) {
+                    let each = Each {
+                        item,
+                        collection,
+                        elements,
+                        scope: &scope,
+                        params: &params,
+                        known,
+                    };
+                    match self.evaluate_each(&each, &mut verdict) {
                         Err(_) if !missing.is_empty() => {
                             verdict.missing.append(&mut missing);
                             Ok((false, String::new()))
@@ -294,7 +388,9 @@ impl NormVersion {
                 } else {
                     ItemStatus::Fail
                 };
-                verdict.explanation = format!("{sentence}: {}", if met { "pass" } else { "fail" });
+                let mut explanation = sentence;
+                explanation.push_str(if met { ": pass" } else { ": fail" });
+                verdict.explanation = explanation;
             }
             Err(reason) => {
                 verdict.status = ItemStatus::NotAnswered;
@@ -309,53 +405,99 @@ impl NormVersion {
     /// Runs the check for every element; the sentence names each one that falls short.
     fn evaluate_each(
         &self,
-        item: &Item,
-        collection: &str,
-        elements: &[Element],
-        shared: &Bindings<'_>,
+        each: &Each<'_, '_>,
         verdict: &mut ItemVerdict,
     ) -> Result<(bool, String), String> {
+        let Each {
+            item,
+            collection,
+            elements,
+            scope,
+            params,
+            known,
+        } = *each;
         let label = self
             .facts
             .collections
             .get(collection)
-            .map_or("element", |c| c.element.en.as_str());
+            .map_or("element", |c| &*c.element.en);
         let mut short = Vec::new();
-        let mut used = Vec::with_capacity(elements.len());
+        // The values used, a column per field: {"area_m2": [10.5, 11.0, …], …}.
+        let mut used: Vec<Vec<serde_json::Value>> = item
+            .reads_each
+            .iter()
+            .map(|_| Vec::with_capacity(elements.len()))
+            .collect();
+        let mut judged: BTreeMap<ElementKey, (bool, Derived<'_>)> = BTreeMap::new();
         for (index, element) in elements.iter().enumerate() {
-            let mut bindings = Bindings {
-                values: shared.values.clone(),
-            };
-            let mut fields = serde_json::Map::new();
-            let mut missing = Vec::new();
-            for field in &item.reads_each {
-                match element.get(field) {
-                    Some(value) => {
-                        fields.insert(field.clone(), value.to_json());
-                        bindings.values.push((field.as_str(), to_cel(value)));
-                    }
-                    None => missing.push(format!("{collection}[{index}].{field}")),
-                }
+            for (column, field) in used.iter_mut().zip(&item.reads_each) {
+                column.push(
+                    element
+                        .get(field)
+                        .map_or(serde_json::Value::Null, FactValue::to_json),
+                );
             }
-            used.push(serde_json::Value::Object(fields));
-            let met = match bindings.run(item, &self.env) {
-                Ok(met) => met,
-                Err(_) if !missing.is_empty() => {
-                    verdict.missing.append(&mut missing);
-                    continue;
+            let key = element_key(element, &item.reads_each);
+            let (met, derived) = match key.and_then(|k| judged.get(&k)) {
+                Some((met, derived)) => (*met, derived.clone()),
+                None => {
+                    let own = Vars::new(
+                        item.reads_each
+                            .iter()
+                            .filter_map(|f| element.get(f).map(|v| (f.as_str(), boxed(v))))
+                            .collect(),
+                    );
+                    if let Some(inline) = &item.check_inline {
+                        let mut quick = scope.new_inner_scope();
+                        quick.set_variable_resolver(&own);
+                        if let Ok(cel::Value::Bool(true)) = inline.execute(&quick) {
+                            if let Some(k) = key {
+                                judged.insert(k, (true, Vec::new()));
+                            }
+                            continue;
+                        }
+                    }
+                    match judge(item, scope, &own) {
+                        Ok((met, derived)) => {
+                            if let Some(k) = key {
+                                judged.insert(k, (met, derived.clone()));
+                            }
+                            (met, derived)
+                        }
+                        // A field it needs is not answered, or the norm file is at fault.
+                        Err(reason) => {
+                            let absent =
+                                item.reads_each.iter().filter(|f| !element.contains_key(*f));
+                            let mut missing: Vec<String> = absent
+                                .map(|f| format!("{collection}[{index}].{f}"))
+                                .collect();
+                            if missing.is_empty() {
+                                return Err(reason);
+                            }
+                            verdict.missing.append(&mut missing);
+                            continue;
+                        }
+                    }
                 }
-                Err(reason) => return Err(reason),
             };
             if !met {
                 let number = cel::Value::Int(i64::try_from(index).unwrap_or(i64::MAX) + 1);
-                bindings.values.push(("n", number));
-                bindings.values.push(("element", cel::Value::from(label)));
-                short.push(render(&item.explain, &bindings.values));
+                short.push(render(&item.explain, |n| match n {
+                    "n" => Some(number.clone()),
+                    "element" => Some(cel::Value::from(label)),
+                    _ => lookup(n, &derived, Some(element), params, known),
+                }));
             }
         }
+        let columns = item
+            .reads_each
+            .iter()
+            .cloned()
+            .zip(used.into_iter().map(serde_json::Value::Array))
+            .collect();
         verdict
             .facts_used
-            .insert(collection.to_owned(), serde_json::Value::Array(used));
+            .insert(collection.to_owned(), serde_json::Value::Object(columns));
         let count = elements.len();
         let plural = if count == 1 { "" } else { "s" };
         if short.is_empty() {
@@ -378,6 +520,16 @@ impl NormVersion {
     }
 }
 
+/// What `evaluate_each` works with.
+struct Each<'a, 'f> {
+    item: &'a Item,
+    collection: &'a str,
+    elements: &'a [Element],
+    scope: &'a cel::Context<'a, 'a>,
+    params: &'a [(&'a str, &'a FactValue)],
+    known: &'a Known<'f>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,7 +545,7 @@ mod tests {
         assert_eq!(
             render(
                 "{residents} share {area} m² ({per} each), ok: {ok}; {unknown} {",
-                &values
+                |n| values.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone())
             ),
             "7 share 7 m² (3.46 each), ok: yes; (not given) {"
         );

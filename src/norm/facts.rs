@@ -40,7 +40,7 @@ pub struct FactCatalog {
 }
 
 /// A checked fact value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum FactValue {
     Integer(i64),

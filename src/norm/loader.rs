@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use super::facts::{Collection, FactCatalog, FactDecl, FactValue};
-use super::model::{CasesFile, FactFile, ItemFile, SchemeFile, VersionFile};
+use super::model::{CasesFile, Derived, FactFile, ItemFile, SchemeFile, VersionFile};
 use super::{Item, NormVersion, Param, Registry, Scheme, Variant};
 
 /// One thing wrong with the norm files.
@@ -559,8 +559,8 @@ fn build_item(
                     name.clone(),
                     Param {
                         value,
-                        unit: param.unit.clone(),
-                        source: param.source.clone(),
+                        unit: param.unit.as_str().into(),
+                        source: param.source.as_str().into(),
                         confirmed: param.confirmed,
                     },
                 );
@@ -616,6 +616,13 @@ fn build_item(
         }
     }
     let check = compile("check", &raw.check)?;
+    let check_inline = match (&raw.per, raw.derive.is_empty()) {
+        (Some(_), false) => compile(
+            "check (with derived values written out)",
+            &inline_derived(&raw.check, &raw.derive),
+        ),
+        _ => None,
+    };
     if derived.len() != raw.derive.len() {
         return None;
     }
@@ -676,8 +683,8 @@ fn build_item(
     }
 
     Some(Item {
-        id: raw.id,
-        article: raw.article,
+        id: raw.id.into(),
+        article: raw.article.into(),
         title: raw.title,
         severity: raw.severity,
         inspection: raw.inspection,
@@ -690,10 +697,73 @@ fn build_item(
         per: raw.per,
         derived,
         check,
+        check_inline,
         explain: raw.explain,
         reads: reads.into_iter().collect(),
         reads_each: reads_each.into_iter().collect(),
     })
+}
+
+/// `check` with every derived name replaced by its parenthesised expression (itself written out
+/// in terms of the derived values before it).
+fn inline_derived(check: &str, derived: &[Derived]) -> String {
+    let mut expanded: Vec<(&str, String)> = Vec::new();
+    for d in derived {
+        let text = replace_identifiers(&d.expr, &expanded);
+        expanded.push((&d.name, text));
+    }
+    replace_identifiers(check, &expanded)
+}
+
+/// Replaces whole identifiers (not member names after a dot, not inside string literals).
+fn replace_identifiers(source: &str, by: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.char_indices().peekable();
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    while let Some((start, c)) = chars.next() {
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            previous = c;
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+            out.push(c);
+            previous = c;
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == '_' {
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, n)) = chars.peek() {
+                if n.is_ascii_alphanumeric() || n == '_' {
+                    end = i + n.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let word = &source[start..end];
+            match by.iter().find(|(name, _)| *name == word) {
+                Some((_, text)) if previous != '.' => {
+                    out.push('(');
+                    out.push_str(text);
+                    out.push(')');
+                }
+                _ => out.push_str(word),
+            }
+            previous = 'a';
+            continue;
+        }
+        out.push(c);
+        if !c.is_whitespace() {
+            previous = c;
+        }
+    }
+    out
 }
 
 /// The `{name}` placeholders of a template.
@@ -766,6 +836,24 @@ confirmed = true
             Ok(_) => Vec::new(),
             Err(e) => e.problems.iter().map(|p| p.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn derived_values_are_written_out_whole_words_only() {
+        let derived = [
+            Derived {
+                name: "need".into(),
+                expr: "per * double(n)".into(),
+            },
+            Derived {
+                name: "need2".into(),
+                expr: "need + 1.0".into(),
+            },
+        ];
+        assert_eq!(
+            inline_derived("area >= need2 && x.need > 0 && needle == 'need'", &derived),
+            "area >= ((per * double(n)) + 1.0) && x.need > 0 && needle == 'need'"
+        );
     }
 
     #[test]

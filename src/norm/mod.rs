@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use checklist::{Checklist, Question};
 pub use evaluate::{ItemStatus, ItemVerdict, Outcome, Verdict};
@@ -72,13 +72,15 @@ impl std::fmt::Debug for NormVersion {
     }
 }
 
-/// A threshold of an item.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// A threshold of an item. Unit and source are shared, not copied, into every verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Param {
     #[schema(value_type = f64)]
     pub value: facts::FactValue,
-    pub unit: String,
-    pub source: String,
+    #[schema(value_type = String)]
+    pub unit: Arc<str>,
+    #[schema(value_type = String)]
+    pub source: Arc<str>,
     pub confirmed: bool,
 }
 
@@ -92,8 +94,8 @@ pub struct Variant {
 /// One requirement of a version.
 #[derive(Debug)]
 pub struct Item {
-    pub id: String,
-    pub article: String,
+    pub id: Arc<str>,
+    pub article: Arc<str>,
     pub title: Text,
     pub severity: Severity,
     pub inspection: InspectionKind,
@@ -107,6 +109,10 @@ pub struct Item {
     pub per: Option<String>,
     derived: Vec<(String, cel::Program)>,
     check: cel::Program,
+    /// For an item checked per element that has derived values: the check with those values
+    /// written out in it, so that an element that passes takes one evaluation, not several. The
+    /// derived values are computed only to explain an element that falls short.
+    check_inline: Option<cel::Program>,
     explain: String,
     /// Location facts the item reads.
     pub reads: Vec<String>,
@@ -181,7 +187,7 @@ impl Registry {
             .filter(|v| {
                 v.applies_when
                     .as_ref()
-                    .is_none_or(|a| a.holds(location, date).is_ok())
+                    .is_none_or(|a| a.applies(location, date))
             })
             .max_by_key(|v| v.valid_from);
         match (in_force, found.versions.first()) {
@@ -205,7 +211,7 @@ impl NormVersion {
     }
 
     pub fn item(&self, id: &str) -> Option<&Item> {
-        self.items.iter().find(|i| i.id == id)
+        self.items.iter().find(|i| &*i.id == id)
     }
 
     /// Checks facts against the declarations: unknown facts, wrong types, out of bounds.
@@ -215,8 +221,35 @@ impl NormVersion {
 }
 
 impl Applicability {
+    /// Whether every condition holds.
+    pub fn applies(&self, location: &LocationProfile, date: NaiveDate) -> bool {
+        let in_list =
+            |list: &Option<Vec<_>>, value| list.as_ref().is_none_or(|l| l.contains(&value));
+        in_list(&self.housing_forms, location.housing_form)
+            && self.designations.as_ref().is_none_or(|l| {
+                location
+                    .municipal_designation
+                    .is_some_and(|d| l.contains(&d))
+            })
+            && self
+                .permit_applied_after
+                .is_none_or(|after| location.permit_applied_on.is_some_and(|on| on > after))
+            && self
+                .permit_applied_on_or_before
+                .is_none_or(|until| location.permit_applied_on.is_none_or(|on| on <= until))
+            && self.inspected_from.is_none_or(|from| date >= from)
+            && self.inspected_until.is_none_or(|until| date <= until)
+            && self
+                .any_of
+                .as_ref()
+                .is_none_or(|alternatives| alternatives.iter().any(|a| a.applies(location, date)))
+    }
+
     /// `Ok` when every condition holds, else the first that does not, for a person to read.
     pub fn holds(&self, location: &LocationProfile, date: NaiveDate) -> Result<(), String> {
+        if self.applies(location, date) {
+            return Ok(());
+        }
         if let Some(forms) = &self.housing_forms
             && !forms.contains(&location.housing_form)
         {

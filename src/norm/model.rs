@@ -42,12 +42,14 @@ pub mod date {
     }
 }
 
-/// A text in Dutch and English.
+/// A text in Dutch and English. Shared, not copied, into every verdict that shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
-    pub nl: String,
-    pub en: String,
+    #[schema(value_type = String)]
+    pub nl: std::sync::Arc<str>,
+    #[schema(value_type = String)]
+    pub en: std::sync::Arc<str>,
 }
 
 /// `norms/<scheme>/scheme.toml`: the scheme and every fact its checks may read.
