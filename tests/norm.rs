@@ -489,7 +489,7 @@ fn explanations_give_facts_threshold_and_article() {
         toilets.thresholds["persons_per_toilet"].value,
         FactValue::Integer(8)
     );
-    assert_eq!(toilets.thresholds["persons_per_toilet"].confirmed, true);
+    assert!(toilets.thresholds["persons_per_toilet"].confirmed);
     let bedrooms = item("B2.1");
     assert_eq!(bedrooms.status, ItemStatus::Fail);
     assert_eq!(
@@ -512,10 +512,7 @@ fn explanations_give_facts_threshold_and_article() {
             .count()
     );
     // An unconfirmed value is flagged as such.
-    assert_eq!(
-        item("B4.1").thresholds["litres_per_person"].confirmed,
-        false
-    );
+    assert!(!item("B4.1").thresholds["litres_per_person"].confirmed);
 }
 
 #[test]
