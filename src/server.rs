@@ -20,6 +20,7 @@ use crate::auth::{password, users};
 use crate::config::{Config, LogFormat};
 use crate::db::{self, Db};
 use crate::error::AppError;
+use crate::norm::Registry;
 use crate::time::Clock;
 
 /// What every request handler can reach. Nothing in it is state another node would need: the
@@ -30,6 +31,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Built once at start from the handlers' annotations.
     pub openapi: utoipa::openapi::OpenApi,
+    /// Every norm version, loaded and checked at start.
+    pub norms: Arc<Registry>,
     pub clock: Clock,
 }
 
@@ -53,6 +56,8 @@ pub fn init_tracing(format: LogFormat) {
 
 /// Connects, migrates, loads the shared keys and creates the bootstrap admin.
 pub fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let norms = Registry::load_dir(&config.norms_dir)
+        .with_context(|| format!("loading the norms from {}", config.norms_dir.display()))?;
     let db = Db::connect(&config.database_url, config.database_pool_size)
         .with_context(|| format!("opening the {} database", db_kind(&config.database_url)))?;
     let ran = db.migrate()?;
@@ -76,6 +81,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         tokens,
         config: Arc::new(config),
         openapi: api::openapi(),
+        norms: Arc::new(norms),
         clock,
     })
 }

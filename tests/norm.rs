@@ -789,3 +789,112 @@ proptest! {
         }
     }
 }
+
+mod command_line {
+    use std::process::ExitCode;
+
+    use clap::Parser;
+    use flexkeur::norm::cli::{EvaluateArgs, NormsArgs};
+
+    #[derive(Parser)]
+    enum Tool {
+        Norms(NormsArgs),
+        Evaluate(EvaluateArgs),
+    }
+
+    fn run(args: &[&str]) -> (ExitCode, String) {
+        let mut out = Vec::new();
+        let code =
+            match Tool::try_parse_from(std::iter::once("flexkeur").chain(args.iter().copied()))
+                .unwrap()
+            {
+                Tool::Norms(a) => a.run(&mut out),
+                Tool::Evaluate(a) => a.run(&mut out),
+            }
+            .unwrap();
+        (code, String::from_utf8(out).unwrap())
+    }
+
+    const NORMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/norms");
+
+    #[test]
+    fn norms_check_passes_on_the_shipped_norms() {
+        let (code, out) = run(&["norms", "check", "--dir", NORMS]);
+        assert_eq!(code, ExitCode::SUCCESS, "{out}");
+        assert!(out.contains("snf: 6 version(s)"), "{out}");
+        assert!(out.contains("0 failed; 0 item(s) without a case"), "{out}");
+    }
+
+    #[test]
+    fn norms_check_names_the_file_and_line_of_a_broken_norm() {
+        let dir = tempfile::tempdir().unwrap();
+        let akf = dir.path().join("akf");
+        std::fs::create_dir(&akf).unwrap();
+        for file in ["scheme.toml", "2019-12-01.toml"] {
+            std::fs::copy(format!("{NORMS}/akf/{file}"), akf.join(file)).unwrap();
+        }
+        let broken = std::fs::read_to_string(akf.join("2019-12-01.toml"))
+            .unwrap()
+            .replace("severity = \"major\"", "severity = \"grave\"");
+        std::fs::write(akf.join("2019-12-01.toml"), broken).unwrap();
+        let (code, out) = run(&["norms", "check", "--dir", dir.path().to_str().unwrap()]);
+        assert_eq!(code, ExitCode::FAILURE);
+        assert!(
+            out.contains("2019-12-01.toml:14: unknown variant `grave`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn norms_check_fails_on_an_item_without_a_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let akf = dir.path().join("akf");
+        std::fs::create_dir(&akf).unwrap();
+        for file in ["scheme.toml", "2019-12-01.toml"] {
+            std::fs::copy(format!("{NORMS}/akf/{file}"), akf.join(file)).unwrap();
+        }
+        let (code, out) = run(&["norms", "check", "--dir", dir.path().to_str().unwrap()]);
+        assert_eq!(code, ExitCode::FAILURE);
+        assert!(out.contains("UNCOVERED akf 1.1 item 1"), "{out}");
+    }
+
+    #[test]
+    fn evaluate_a_facts_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("facts.json");
+        std::fs::write(
+            &file,
+            r#"{"location": {"housing_form": "regular_dwelling", "max_beds": 10},
+                "facts": {"residents": 9, "toilets": 1}}"#,
+        )
+        .unwrap();
+        let (code, out) = run(&[
+            "evaluate",
+            "--dir",
+            NORMS,
+            "--date",
+            "2025-09-01",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(code, ExitCode::FAILURE, "incomplete is not a pass");
+        assert!(out.contains("B3.1     fail"), "{out}");
+        assert!(
+            out.contains(
+                "9 residents share 1 toilets; the norm asks 1 per 8 persons, so 2 needed: fail"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("result: incomplete"), "{out}");
+        let (_, json) = run(&[
+            "evaluate",
+            "--dir",
+            NORMS,
+            "--date",
+            "2025-09-01",
+            "--json",
+            file.to_str().unwrap(),
+        ]);
+        let verdict: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(verdict["version"], "2025-07-01");
+    }
+}

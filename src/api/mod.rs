@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod extract;
 pub mod health;
+pub mod norms;
 pub mod pagination;
 pub mod register;
 
@@ -49,7 +50,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(register::update_agency)
         .service(register::create_api_key)
         .service(register::list_api_keys)
-        .service(register::revoke_api_key);
+        .service(register::revoke_api_key)
+        .service(norms::list_norms)
+        .service(norms::evaluate)
+        .service(norms::checklist)
+        .service(norms::get_norm);
 }
 
 #[derive(OpenApi)]
@@ -64,6 +69,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     tags(
         (name = "auth", description = "Logging in and user accounts"),
         (name = "register", description = "Providers, locations, inspection bodies, agencies"),
+        (name = "norms", description = "The norm versions, their checklists, and evaluation"),
         (name = "operations", description = "Health"),
     )
 )]

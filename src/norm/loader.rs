@@ -698,6 +698,8 @@ fn build_item(
         derived,
         check,
         check_inline,
+        derive_source: raw.derive,
+        check_source: raw.check,
         explain: raw.explain,
         reads: reads.into_iter().collect(),
         reads_each: reads_each.into_iter().collect(),

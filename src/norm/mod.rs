@@ -113,7 +113,11 @@ pub struct Item {
     /// written out in it, so that an element that passes takes one evaluation, not several. The
     /// derived values are computed only to explain an element that falls short.
     check_inline: Option<cel::Program>,
-    explain: String,
+    /// The expressions as written in the norm file, for people to read.
+    pub derive_source: Vec<model::Derived>,
+    pub check_source: String,
+    /// The explanation template.
+    pub explain: String,
     /// Location facts the item reads.
     pub reads: Vec<String>,
     /// Fields of the `per` collection the item reads.

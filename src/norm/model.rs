@@ -285,7 +285,7 @@ pub struct ItemFile {
     pub explain: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Derived {
     pub name: String,

@@ -234,6 +234,18 @@ pub struct Location {
     pub updated_at: NaiveDateTime,
 }
 
+impl Location {
+    /// What the norm needs to know of this location.
+    pub fn profile(&self) -> crate::norm::LocationProfile {
+        crate::norm::LocationProfile {
+            housing_form: self.housing_form,
+            municipal_designation: self.municipal_designation,
+            permit_applied_on: self.permit_applied_on,
+            max_beds: Some(self.max_beds),
+        }
+    }
+}
+
 pub const MAX_BEDS: u32 = 5000;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -4,6 +4,7 @@ mod helpers;
 
 mod authorization;
 mod login;
+mod norms;
 mod operations;
 mod register;
 mod validation;

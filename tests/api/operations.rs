@@ -128,6 +128,10 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
         .env("FLEXKEUR_BIND", format!("127.0.0.1:{port}"))
         .env("FLEXKEUR_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("FLEXKEUR_ADMIN_PASSWORD", PASSWORD)
+        .env(
+            "FLEXKEUR_NORMS_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/norms"),
+        )
         .env_remove("DATABASE_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
