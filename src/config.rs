@@ -23,6 +23,8 @@ pub struct Config {
     pub access_token_ttl_seconds: u32,
     /// Largest JSON body accepted.
     pub max_body_bytes: usize,
+    /// Largest photo or document accepted as evidence.
+    pub max_upload_bytes: usize,
     /// `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
     /// Folder with the norm rule files.
@@ -53,6 +55,7 @@ impl Default for Config {
             admin_password: None,
             access_token_ttl_seconds: 900,
             max_body_bytes: 256 * 1024,
+            max_upload_bytes: 10 * 1024 * 1024,
             log_format: LogFormat::Text,
             norms_dir: PathBuf::from("norms"),
             public_url: "http://127.0.0.1:8080".into(),
@@ -71,6 +74,7 @@ const KEYS: &[&str] = &[
     "admin_password",
     "access_token_ttl_seconds",
     "max_body_bytes",
+    "max_upload_bytes",
     "log_format",
     "norms_dir",
     "public_url",

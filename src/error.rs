@@ -98,6 +98,12 @@ impl AppError {
         Self::validation(vec![FieldError::new(field, code, message)])
     }
 
+    /// 422 for a request that is well-formed but cannot be carried out as it stands (an
+    /// incomplete checklist, missing evidence).
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    }
+
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
@@ -250,6 +256,18 @@ impl From<r2d2::Error> for AppError {
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         Self::internal(anyhow::anyhow!("blocking task failed: {err}"))
+    }
+}
+
+/// Facts that do not fit their declarations, each as a field `facts.<path>`.
+impl From<Vec<crate::norm::FactError>> for AppError {
+    fn from(errors: Vec<crate::norm::FactError>) -> Self {
+        Self::validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(format!("facts.{}", e.fact), e.code, e.message))
+                .collect(),
+        )
     }
 }
 

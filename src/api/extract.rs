@@ -204,6 +204,63 @@ impl FromRequest for Caller {
     }
 }
 
+/// A multipart form read whole: its text fields, and its files (field name, bytes).
+#[derive(Debug, Default)]
+pub struct Form {
+    pub texts: std::collections::BTreeMap<String, String>,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Form {
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.texts.get(name).map(String::as_str)
+    }
+}
+
+/// Reads a `multipart/form-data` body of at most `limit` bytes in all. A part with a file name
+/// is a file; any other part is text.
+pub async fn read_form(mut multipart: actix_multipart::Multipart, limit: usize) -> AppResult<Form> {
+    use actix_multipart::MultipartError;
+    let mut form = Form::default();
+    let mut total = 0usize;
+    let broken = |e: MultipartError| match e {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible => {
+            AppError::unsupported_media_type("send the file as multipart/form-data")
+        }
+        other => AppError::bad_request(
+            "malformed_multipart",
+            format!("the form could not be read: {other}"),
+        ),
+    };
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(broken)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = field
+            .content_disposition()
+            .is_some_and(|d| d.get_filename().is_some());
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(broken)?;
+            total += chunk.len();
+            if total > limit {
+                return Err(AppError::payload_too_large(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if is_file {
+            form.files.push((name, bytes));
+        } else {
+            let text = String::from_utf8(bytes).map_err(|_| {
+                AppError::invalid_field(&name, "not_text", "this form field must be text (UTF-8)")
+            })?;
+            form.texts.insert(name, text);
+        }
+    }
+    Ok(form)
+}
+
 /// Problem responses for actix's own extractors (path segments, plain `web::Json`).
 pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     AppError::bad_request("invalid_path", err.to_string()).into()

@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod extract;
+pub mod findings;
 pub mod health;
+pub mod inspections;
 pub mod norms;
 pub mod pagination;
 pub mod register;
@@ -54,7 +56,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(norms::list_norms)
         .service(norms::evaluate)
         .service(norms::checklist)
-        .service(norms::get_norm);
+        .service(norms::get_norm)
+        .service(inspections::plan)
+        .service(inspections::list)
+        .service(inspections::get_one)
+        .service(inspections::start)
+        .service(inspections::save_answers)
+        .service(inspections::add_photo)
+        .service(inspections::photo_file)
+        .service(inspections::submit)
+        .service(inspections::correct)
+        .service(inspections::audit_trail)
+        .service(findings::list)
+        .service(findings::get_one)
+        .service(findings::submit_repair)
+        .service(findings::decide);
 }
 
 #[derive(OpenApi)]
@@ -70,6 +86,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (name = "auth", description = "Logging in and user accounts"),
         (name = "register", description = "Providers, locations, inspection bodies, agencies"),
         (name = "norms", description = "The norm versions, their checklists, and evaluation"),
+        (name = "inspections", description = "Planning, answering, photos, submitting, corrections, audit"),
+        (name = "findings", description = "Findings, repair letters and decisions"),
         (name = "operations", description = "Health"),
     )
 )]

@@ -11,11 +11,11 @@ use validator::Validate;
 
 use super::extract::{ValidJson, ValidQuery};
 use crate::auth::{Caller, Role};
-use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::error::{AppError, AppResult, Problem};
 use crate::norm::model::{Derived, FactType, Scope};
 use crate::norm::{
-    Applicability, Checklist, Evidence, FactError, InspectionKind, LocationProfile, NormVersion,
-    Param, Repair, SelectError, Severity, Text, Verdict,
+    Applicability, Checklist, Evidence, InspectionKind, LocationProfile, NormVersion, Param,
+    Repair, SelectError, Severity, Text, Verdict,
 };
 use crate::register::store;
 use crate::server::AppState;
@@ -232,16 +232,6 @@ fn select_error(err: SelectError) -> AppError {
     }
 }
 
-/// Per-fact problems as a validation problem on `facts.<path>`.
-pub fn fact_errors(errors: Vec<FactError>) -> AppError {
-    AppError::validation(
-        errors
-            .into_iter()
-            .map(|e| FieldError::new(format!("facts.{}", e.fact), e.code, e.message))
-            .collect(),
-    )
-}
-
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChecklistQuery {
@@ -327,7 +317,7 @@ pub async fn evaluate(
         .map_err(select_error)?;
     let facts = version
         .validate_facts(&request.facts)
-        .map_err(fact_errors)?;
+        .map_err(AppError::from)?;
     Ok(web::Json(version.evaluate(
         &request.location,
         request.date,

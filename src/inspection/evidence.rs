@@ -68,7 +68,10 @@ mod tests {
         let images = [FileKind::Jpeg, FileKind::Png];
         assert_eq!(FileKind::sniff(PNG_1X1, &images), Some(FileKind::Png));
         assert_eq!(FileKind::sniff(b"GIF89a....", &images), None);
-        assert_eq!(FileKind::sniff(b"plain text named photo.jpg", &images), None);
+        assert_eq!(
+            FileKind::sniff(b"plain text named photo.jpg", &images),
+            None
+        );
         // The PNG signature alone, without a header, is not an image.
         assert_eq!(FileKind::sniff(b"\x89PNG\r\n\x1a\n", &images), None);
         assert_eq!(FileKind::sniff(&[0xFF, 0xD8, 0xFF], &images), None);

@@ -5,6 +5,9 @@
 //! them, `evidence` checks uploaded files.
 
 pub mod evidence;
+pub mod finding;
+pub mod store;
+pub mod workflow;
 
 use std::collections::BTreeMap;
 
@@ -159,10 +162,10 @@ mod tests {
             ("residents".to_owned(), answer(json!(9), 4)),
         ]);
         let batch = BTreeMap::from([
-            ("toilets".to_owned(), json!(3)),   // changed in 2, batch based on 3: merges
-            ("showers".to_owned(), json!(2)),   // changed in 4 to another value: conflict
+            ("toilets".to_owned(), json!(3)), // changed in 2, batch based on 3: merges
+            ("showers".to_owned(), json!(2)), // changed in 4 to another value: conflict
             ("residents".to_owned(), json!(9)), // changed in 4 to the same value: no conflict
-            ("kitchens".to_owned(), json!(1)),  // new: merges
+            ("kitchens".to_owned(), json!(1)), // new: merges
         ]);
         let found = conflicts(3, &batch, &stored);
         assert_eq!(found.len(), 1);
