@@ -63,10 +63,18 @@ mod tests {
         0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
     ];
 
+    /// A JPEG with only a start-of-frame header: 1x1 pixel.
+    const JPEG_1X1: &[u8] = &[
+        0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 0x01, 0x00, 0x01, 0x03, 0x01, 0x11, 0x00,
+        0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,
+    ];
+
     #[test]
     fn content_decides() {
         let images = [FileKind::Jpeg, FileKind::Png];
         assert_eq!(FileKind::sniff(PNG_1X1, &images), Some(FileKind::Png));
+        assert_eq!(FileKind::sniff(JPEG_1X1, &images), Some(FileKind::Jpeg));
+        assert_eq!(FileKind::sniff(JPEG_1X1, &[FileKind::Png]), None);
         assert_eq!(FileKind::sniff(b"GIF89a....", &images), None);
         assert_eq!(
             FileKind::sniff(b"plain text named photo.jpg", &images),

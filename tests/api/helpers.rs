@@ -120,6 +120,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub tokens: TokenKeys,
     pub database_url: String,
+    /// The service's clock: tests move it forward to see deadlines pass.
+    pub clock: flexkeur::time::Clock,
     _database: TestDatabase,
 }
 
@@ -184,6 +186,7 @@ impl TestApp {
         adjust(&mut config);
         let state = server::prepare(config).expect("service starts");
         let tokens = state.tokens.clone();
+        let clock = state.clock.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let address = format!("http://{}", listener.local_addr().expect("address"));
         let running = server::serve(state, listener, |_| {}).expect("server");
@@ -193,6 +196,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             tokens,
             database_url,
+            clock,
             _database: database,
         }
     }
@@ -250,6 +254,55 @@ impl TestApp {
 
     pub async fn delete(&self, path: &str, auth: &Auth) -> Reply {
         self.call(Method::DELETE, path, auth, None).await
+    }
+
+    /// Sends a multipart form: text fields, and files as (field, file name, bytes).
+    pub async fn upload(
+        &self,
+        path: &str,
+        auth: &Auth,
+        texts: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in texts {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (name, file_name, bytes) in files {
+            form = form.part(
+                name.to_string(),
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_string()),
+            );
+        }
+        let mut request = self
+            .client
+            .post(format!("{}{}", self.address, path))
+            .multipart(form);
+        if let Auth::Bearer(token) = auth {
+            request = request.bearer_auth(token);
+        }
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
+    /// Sends a batch of answers with its idempotency key and the version it is based on.
+    pub async fn answer(
+        &self,
+        auth: &Auth,
+        id: &str,
+        key: &str,
+        if_match: i64,
+        answers: Value,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .put(format!("{}/api/v1/inspections/{id}/answers", self.address))
+            .header("idempotency-key", key)
+            .header("if-match", format!("\"{if_match}\""))
+            .json(&json!({ "answers": answers }));
+        if let Auth::Bearer(token) = auth {
+            request = request.bearer_auth(token);
+        }
+        Self::reply(request.send().await.expect("request sent")).await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
@@ -341,6 +394,15 @@ impl TestApp {
         reply.id()
     }
 }
+
+/// The smallest valid PNG: 1x1 pixel.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
 
 pub fn location_body() -> Value {
     json!({

@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod inspections;
+
 mod authorization;
 mod login;
 mod norms;
