@@ -63,7 +63,7 @@ impl Backend {
 }
 
 /// A throwaway database; removed when dropped.
-enum TestDatabase {
+pub enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     /// Another test app's database.
     Shared,
@@ -84,7 +84,7 @@ impl Drop for TestDatabase {
     }
 }
 
-fn create_database(backend: &Backend) -> (TestDatabase, String) {
+pub fn create_database(backend: &Backend) -> (TestDatabase, String) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
