@@ -5,18 +5,15 @@
 //! `FLEXKEUR_BENCH_POSTGRES_URL` names a server (a scratch database is created and dropped).
 //! `FLEXKEUR_BENCH_SECONDS` sets the length of each run (default 10).
 
-use std::net::TcpListener;
+mod support;
+
 use std::process::Command;
-use std::sync::mpsc;
 
 use actix_web::web;
-use diesel::{Connection, PgConnection, RunQueryDsl};
-use flexkeur::config::Config;
-use flexkeur::server;
-use serde_json::{Value, json};
+use serde_json::json;
+use support::{ADMIN, Node, databases};
 
 const CONNECTIONS: &str = "64";
-const PASSWORD: &str = "benchmark password";
 
 struct Run {
     label: String,
@@ -31,28 +28,35 @@ fn main() {
     }
     let seconds = std::env::var("FLEXKEUR_BENCH_SECONDS").unwrap_or_else(|_| "10".into());
     let mut runs = Vec::new();
-
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    runs.extend(bench_backend("sqlite", &sqlite, &seconds));
-
-    if let Ok(server_url) = std::env::var("FLEXKEUR_BENCH_POSTGRES_URL") {
-        let name = "flexkeur_bench";
-        let mut admin = PgConnection::establish(&server_url).expect("PostgreSQL answers");
-        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-        diesel::sql_query(&drop).execute(&mut admin).expect("drop");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .expect("create");
-        let base = server_url
-            .rsplit_once('/')
-            .map_or(server_url.as_str(), |(b, _)| b);
-        runs.extend(bench_backend(
-            "postgres",
-            &format!("{base}/{name}"),
+    for db in databases("flexkeur_bench_http") {
+        let node = Node::start(&db.url, |cfg| {
+            cfg.route("/bench/bare", web::get().to(|| async { "ok" }));
+        });
+        let token = node.login(ADMIN);
+        let provider = node.post(
+            Some(&token),
+            "/api/v1/providers",
+            &json!({"kvk_number": "12345678", "name": "Flexwonen Benchmark B.V.", "contact_email": "bench@flexwonen.test"}),
+        );
+        let provider_url = format!(
+            "{}/api/v1/providers/{}",
+            node.base,
+            provider["id"].as_str().expect("id")
+        );
+        let auth = format!("Authorization: Bearer {token}");
+        runs.push(wrk(
+            &format!("bare actix handler ({} run)", db.label),
+            &format!("{}/bench/bare", node.base),
+            None,
             &seconds,
         ));
-        diesel::sql_query(&drop).execute(&mut admin).expect("drop");
+        runs.push(wrk(
+            &format!("GET /api/v1/providers/{{id}} ({})", db.label),
+            &provider_url,
+            Some(&auth),
+            &seconds,
+        ));
+        node.stop();
     }
 
     println!(
@@ -65,71 +69,6 @@ fn main() {
             run.label, run.requests_per_second, run.p99_ms
         );
     }
-}
-
-/// Starts a node on `database_url` with an extra `/bench/bare` route, then measures both.
-fn bench_backend(backend: &str, database_url: &str, seconds: &str) -> Vec<Run> {
-    let config = Config {
-        database_url: database_url.into(),
-        admin_email: Some("bench@flexkeur.test".into()),
-        admin_password: Some(PASSWORD.into()),
-        ..Config::default()
-    };
-    let state = server::prepare(config).expect("service starts");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("port");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = server::serve(state, listener, |cfg| {
-                cfg.route("/bench/bare", web::get().to(|| async { "ok" }));
-            })
-            .expect("server");
-            tx.send(server.handle()).expect("handle");
-            server.await
-        })
-    });
-    let handle = rx.recv().expect("server started");
-
-    let client = reqwest::blocking::Client::new();
-    let token = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "bench@flexkeur.test", "password": PASSWORD}))
-        .send()
-        .and_then(|r| r.json::<Value>())
-        .expect("login")["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let provider: Value = client
-        .post(format!("{base}/api/v1/providers"))
-        .bearer_auth(&token)
-        .json(&json!({"kvk_number": "12345678", "name": "Flexwonen Benchmark B.V.", "contact_email": "bench@flexwonen.test"}))
-        .send()
-        .and_then(|r| r.json())
-        .expect("provider");
-    let provider_url = format!(
-        "{base}/api/v1/providers/{}",
-        provider["id"].as_str().expect("id")
-    );
-
-    let auth = format!("Authorization: Bearer {token}");
-    let runs = vec![
-        wrk(
-            &format!("bare actix handler ({backend} run)"),
-            &format!("{base}/bench/bare"),
-            None,
-            seconds,
-        ),
-        wrk(
-            &format!("GET /api/v1/providers/{{id}} ({backend})"),
-            &provider_url,
-            Some(&auth),
-            seconds,
-        ),
-    ];
-    actix_web::rt::System::new().block_on(handle.stop(true));
-    runs
 }
 
 fn wrk(label: &str, url: &str, header: Option<&str>, seconds: &str) -> Run {

@@ -5,6 +5,7 @@
 
 pub mod schema;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -87,11 +88,14 @@ impl r2d2::ManageConnection for Manager {
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // Per connection: wait for the writer instead of failing at once, and enforce
-                // foreign keys (off by default in SQLite). WAL is set once per file, in `connect`.
+                // foreign keys (off by default in SQLite). WAL is set once per file, in `connect`;
+                // checkpoints run in the background (see `checkpoint_in_background`), not in
+                // whichever request happens to commit the thousandth page.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA synchronous = NORMAL;
-                     PRAGMA foreign_keys = ON;",
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA wal_autocheckpoint = 0;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -115,17 +119,26 @@ type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pool: Pool,
     backend: &'static str,
+    /// SQLite lets one writer in at a time, and a writer that finds the database busy sleeps
+    /// in its busy handler in steps of up to 100 ms. The writers of this node queue for their
+    /// turn here instead, first come first served, each starting the moment the one before
+    /// commits.
+    sqlite_writer: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// While any copy of this handle lives, its background work goes on.
+    _alive: Arc<()>,
 }
 
 impl Db {
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Self> {
         let url = DatabaseUrl::parse(url).map_err(anyhow::Error::msg)?;
         let backend = url.backend();
+        let alive = Arc::new(());
         if let DatabaseUrl::Sqlite(path) = &url {
             // WAL lets readers go on beside one writer. The mode is kept in the file; switching
             // needs the database to itself, so it happens here, before the pool opens more.
-            SqliteConnection::establish(path)?
-                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+            let mut conn = SqliteConnection::establish(path)?;
+            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+            checkpoint_in_background(conn, Arc::downgrade(&alive));
         }
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -135,7 +148,13 @@ impl Db {
             .test_on_check_out(backend == "postgres")
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url })?;
-        Ok(Self { pool, backend })
+        let sqlite_writer = (backend == "sqlite").then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Self {
+            pool,
+            backend,
+            sqlite_writer,
+            _alive: alive,
+        })
     }
 
     /// "sqlite" or "postgres".
@@ -192,8 +211,31 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let _turn = match &self.sqlite_writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        };
         self.read(move |conn| write_transaction(conn, f)).await
     }
+}
+
+/// Copies the SQLite write-ahead log back into the database file every two seconds, on a connection
+/// of its own, for as long as the node's handle lives. A passive checkpoint waits for no one and
+/// makes no one wait; done by the committing request instead, it would stall that request (and
+/// every writer queued behind it) on the file system's sync.
+fn checkpoint_in_background(mut conn: SqliteConnection, alive: std::sync::Weak<()>) {
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            while alive.upgrade().is_some() {
+                std::thread::sleep(Duration::from_secs(2));
+                if let Err(err) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+                    tracing::warn!(error = %err, "checkpoint failed");
+                }
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|err| tracing::error!(error = %err, "no checkpoint thread"));
 }
 
 /// A transaction for work that reads and then writes.
@@ -229,6 +271,23 @@ pub fn write_transaction<T>(
 /// the index.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// Inserts many rows in one statement. `MultiConnection` cannot carry a multi-row insert, so
+/// each backend runs it on its own connection type.
+#[macro_export]
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+            $crate::db::DbConnection::Postgres(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+        }
+    }};
 }
 
 // `lower(text)`, for case-insensitive search on both backends.

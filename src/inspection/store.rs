@@ -23,7 +23,8 @@ fn stored<T: std::str::FromStr>(column: &str, value: &str) -> AppResult<T> {
     })
 }
 
-fn rfc3339(t: NaiveDateTime) -> String {
+/// How answer times read: RFC 3339 with milliseconds, in UTC.
+pub fn rfc3339(t: NaiveDateTime) -> String {
     t.and_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -261,6 +262,41 @@ pub fn answers_of(
             ))
         })
         .collect()
+}
+
+/// Applies changed answers of one inspection together: the old answers to those questions go,
+/// the new ones (those not cleared) come in one statement.
+pub fn replace_answers(conn: &mut DbConnection, changes: &[AnswerChange<'_>]) -> AppResult<()> {
+    let Some(first) = changes.first() else {
+        return Ok(());
+    };
+    let questions: Vec<&str> = changes.iter().map(|c| c.question).collect();
+    diesel::delete(
+        answers::table
+            .filter(answers::inspection_id.eq(first.inspection_id))
+            .filter(answers::question.eq_any(&questions)),
+    )
+    .execute(conn)?;
+    let rows = changes
+        .iter()
+        .filter_map(|c| {
+            let value = c.value?;
+            Some(serde_json::to_string(value).map(|text| AnswerRow {
+                inspection_id: c.inspection_id.to_owned(),
+                question: c.question.to_owned(),
+                value: text,
+                set_by: c.set_by.to_owned(),
+                device_time: c.device_time,
+                server_time: c.server_time,
+                set_in_version: c.version,
+            }))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::internal)?;
+    if !rows.is_empty() {
+        crate::insert_all!(conn, answers::table, &rows)?;
+    }
+    Ok(())
 }
 
 /// One change to an answer: a value, or `None` to clear it.

@@ -373,7 +373,8 @@ mod optional_rfc3339 {
 pub struct Saved {
     /// The inspection's version after this batch: the next `If-Match`.
     pub version: i32,
-    /// Every answer as it now stands.
+    /// The answers to this batch's questions as they now stand (a cleared one is absent). The
+    /// whole set is in `GET /inspections/{id}`.
     pub answers: BTreeMap<String, super::Answer>,
 }
 
@@ -466,37 +467,59 @@ pub fn save_answers(
 
     let new_version = row.version + 1;
     let by = actor(caller);
+    let mut changes = Vec::new();
+    let mut trail = crate::audit::Batch::default();
+    let mut answers = stored.clone();
     for (question, value) in &batch.answers {
         let before = stored.get(question).map(|a| &a.value);
         let after = (!value.is_null()).then_some(value);
         if before == after {
             continue;
         }
-        store::set_answer(
-            conn,
-            AnswerChange {
-                inspection_id: id,
-                question,
-                value: after,
-                set_by: &by,
-                device_time: batch.device_time,
-                server_time: now,
-                version: new_version,
-            },
-        )?;
+        changes.push(AnswerChange {
+            inspection_id: id,
+            question,
+            value: after,
+            set_by: &by,
+            device_time: batch.device_time,
+            server_time: now,
+            version: new_version,
+        });
         let action = if after.is_some() {
             "answered"
         } else {
             "cleared"
         };
-        audit(id, "answer", question, action, &by, now).record(conn, before, after)?;
+        audit(id, "answer", question, action, &by, now).add_to(&mut trail, before, after)?;
+        match after {
+            Some(value) => {
+                answers.insert(
+                    question.clone(),
+                    super::Answer {
+                        value: value.clone(),
+                        set_by: by.clone(),
+                        set_in_version: new_version,
+                        server_time: store::rfc3339(now),
+                        device_time: batch.device_time.map(store::rfc3339),
+                    },
+                );
+            }
+            None => {
+                answers.remove(question);
+            }
+        }
     }
+    store::replace_answers(conn, &changes)?;
+    trail.record(conn)?;
     row.version = new_version;
     row.updated_at = now;
     store::update(conn, &row)?;
     let saved = Saved {
         version: new_version,
-        answers: store::answers_of(conn, id)?,
+        answers: answers
+            .into_iter()
+            .filter(|(q, _)| batch.answers.contains_key(q))
+            .collect(),
     };
     let answer = Remembered {
         request_hash: request.body_hash.clone(),

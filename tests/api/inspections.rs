@@ -192,8 +192,16 @@ async fn the_whole_path_from_plan_to_closed_findings(backend: Backend) {
         .await;
     assert_eq!(merged.status, StatusCode::OK, "{:?}", merged.body);
     assert_eq!(merged.body["version"], 3);
+    assert!(
+        merged.body["answers"].get("toilets").is_none(),
+        "the reply holds this batch's answers"
+    );
+    assert_eq!(merged.body["answers"]["gas_appliances"]["value"], false);
+    let all = app
+        .get(&format!("/api/v1/inspections/{id}"), &w.inspector)
+        .await;
     assert_eq!(
-        merged.body["answers"]["toilets"]["value"], 0,
+        all.body["answers"]["toilets"]["value"], 0,
         "the earlier answers stay"
     );
 

@@ -4,6 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -155,29 +156,32 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
         "SQLite file in the working folder"
     );
 
-    // Logins take a while (Argon2); start a batch, then ask the service to stop.
-    let logins = (0..16).map(|_| {
-        client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
-            .send()
-    });
-    let in_flight = futures_util::future::join_all(logins);
-    let stop = async {
-        actix_web::rt::time::sleep(Duration::from_millis(30)).await;
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    };
-    let (answers, ()) = futures_util::future::join(in_flight, stop).await;
-    for answer in answers {
+    // Logins take a while (Argon2, a few at a time): start a batch, and once the first is
+    // answered (so the rest are with the service, waiting their turn) ask the service to stop.
+    let mut in_flight: futures_util::stream::FuturesUnordered<_> = (0..16)
+        .map(|_| {
+            client
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
+                .send()
+        })
+        .collect();
+    let first = in_flight.next().await.expect("a login").expect("answered");
+    assert_eq!(first.status(), StatusCode::OK);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut answered = 1;
+    while let Some(answer) = in_flight.next().await {
         assert_eq!(
             answer.expect("answered, not cut off").status(),
             StatusCode::OK
         );
+        answered += 1;
     }
+    assert_eq!(answered, 16);
     let exit = child.wait().unwrap();
     assert!(exit.success(), "clean exit: {exit:?}");
     assert!(
