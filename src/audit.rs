@@ -114,11 +114,32 @@ impl Batch {
 /// Every change that concerns one inspection (its answers, photos and findings included), oldest
 /// first.
 pub fn of_inspection(conn: &mut DbConnection, inspection_id: &str) -> AppResult<Vec<AuditEntry>> {
-    let rows = audit_log::table
-        .filter(audit_log::inspection_id.eq(inspection_id))
-        .order(audit_log::id)
-        .select(AuditRow::as_select())
-        .load(conn)?;
+    entries(
+        audit_log::table
+            .filter(audit_log::inspection_id.eq(inspection_id))
+            .order(audit_log::id)
+            .select(AuditRow::as_select())
+            .load(conn)?,
+    )
+}
+
+/// Every change to one record (e.g. `certificate`, its id), oldest first.
+pub fn of_entity(
+    conn: &mut DbConnection,
+    entity: &str,
+    entity_id: &str,
+) -> AppResult<Vec<AuditEntry>> {
+    entries(
+        audit_log::table
+            .filter(audit_log::entity.eq(entity))
+            .filter(audit_log::entity_id.eq(entity_id))
+            .order(audit_log::id)
+            .select(AuditRow::as_select())
+            .load(conn)?,
+    )
+}
+
+fn entries(rows: Vec<AuditRow>) -> AppResult<Vec<AuditEntry>> {
     rows.into_iter()
         .map(|row| {
             let parse = |text: Option<String>| {

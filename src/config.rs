@@ -35,6 +35,13 @@ pub struct Config {
     pub workers: Option<usize>,
     /// How long a shutdown waits for requests in flight.
     pub shutdown_timeout_seconds: u64,
+    /// Requests per minute to the public verification endpoints, per client address.
+    pub verify_rate_per_minute: u32,
+    /// The same for an agency that sends its API key.
+    pub verify_rate_per_minute_api_key: u32,
+    /// Count clients by the address in `Forwarded`/`X-Forwarded-For`: only behind a proxy that
+    /// sets it, since clients can write it themselves.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +68,9 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             workers: None,
             shutdown_timeout_seconds: 30,
+            verify_rate_per_minute: 60,
+            verify_rate_per_minute_api_key: 6000,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -80,6 +90,9 @@ const KEYS: &[&str] = &[
     "public_url",
     "workers",
     "shutdown_timeout_seconds",
+    "verify_rate_per_minute",
+    "verify_rate_per_minute_api_key",
+    "trust_forwarded_for",
 ];
 
 impl Config {

@@ -60,6 +60,8 @@ pub struct AppError {
     detail: String,
     errors: Vec<FieldError>,
     extra: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Seconds to wait before trying again, sent as `Retry-After`.
+    retry_after: Option<u32>,
     /// Logged, never shown: what really went wrong inside.
     source: Option<anyhow::Error>,
 }
@@ -74,6 +76,7 @@ impl AppError {
             detail: detail.into(),
             errors: Vec::new(),
             extra: None,
+            retry_after: None,
             source: None,
         }
     }
@@ -145,6 +148,20 @@ impl AppError {
         )
     }
 
+    /// 429: the client sent more requests than its limit; it may try again after `seconds`.
+    pub fn rate_limited(seconds: u32) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "too many requests; try again in {seconds} s, or send an agency API key for a higher limit"
+                ),
+            )
+        }
+    }
+
     pub fn unavailable(source: impl Into<anyhow::Error>) -> Self {
         Self {
             source: Some(source.into()),
@@ -214,9 +231,11 @@ impl ResponseError for AppError {
             tracing::error!(code = self.code, error = %self, "request failed");
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        HttpResponse::build(self.status)
-            .content_type("application/problem+json")
-            .body(body)
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        }
+        response.content_type("application/problem+json").body(body)
     }
 }
 

@@ -1,11 +1,13 @@
 //! flexkeur: certification of housing for labour migrants under the SNF norm.
 //!
-//! Layers: `register`, `auth` and (soon) `norm`, `inspection`, `certificate` hold the domain;
-//! `db` the storage on SQLite or PostgreSQL; `api` the HTTP handlers; `server` assembles them.
+//! Layers: `register`, `auth`, `norm`, `inspection` and `certificate` hold the domain; `db` the
+//! storage on SQLite or PostgreSQL; `api` the HTTP handlers and `web` the pages for people;
+//! `server` assembles them.
 
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod certificate;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -14,3 +16,4 @@ pub mod norm;
 pub mod register;
 pub mod server;
 pub mod time;
+pub mod web;

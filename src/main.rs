@@ -1,10 +1,12 @@
-//! The `flexkeur` command: `serve` (the default), `migrate`, `norms check` and `evaluate`.
+//! The `flexkeur` command: `serve` (the default), `migrate`, `keys`, `norms check` and
+//! `evaluate`.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use flexkeur::certificate::keys;
 use flexkeur::config::Config;
 use flexkeur::db::Db;
 use flexkeur::norm::cli::{EvaluateArgs, NormsArgs};
@@ -31,6 +33,18 @@ enum Command {
     Norms(NormsArgs),
     /// Evaluate a facts file against the norm version in force on a date.
     Evaluate(EvaluateArgs),
+    /// The keys that sign certificate tokens: list them (creating the first), or `rotate`.
+    Keys {
+        #[command(subcommand)]
+        action: Option<KeysAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Retire the current key and sign with a new one from now on. Retired keys stay published
+    /// at /.well-known/jwks.json, so certificates signed with them still verify.
+    Rotate,
 }
 
 fn main() -> ExitCode {
@@ -41,6 +55,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => tool(args.run(&mut std::io::stdout())),
         Command::Serve => service(serve),
         Command::Migrate => service(|config| migrate(&config)),
+        Command::Keys { action } => service(|config| signing_keys(&config, action)),
     }
 }
 
@@ -91,5 +106,30 @@ fn migrate(config: &Config) -> anyhow::Result<()> {
         "{ran} migration(s) applied to the {} database",
         db.backend()
     );
+    Ok(())
+}
+
+fn signing_keys(config: &Config, action: Option<KeysAction>) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url, 1)?;
+    db.migrate()?;
+    let mut conn = db.conn().map_err(anyhow::Error::new)?;
+    let now = chrono::Utc::now().naive_utc();
+    match action {
+        None => {
+            keys::ensure(&mut conn, now).map_err(anyhow::Error::new)?;
+        }
+        Some(KeysAction::Rotate) => {
+            let key = flexkeur::db::write_transaction(&mut conn, |c| keys::rotate(c, now))
+                .map_err(anyhow::Error::new)?;
+            println!("rotated: new signing key {}", key.kid);
+        }
+    }
+    for key in keys::all(&mut conn).map_err(anyhow::Error::new)? {
+        let info = key.info();
+        match info.retired_at {
+            None => println!("{}  current  since {}", info.kid, info.created_at),
+            Some(retired) => println!("{}  retired  {}", info.kid, retired),
+        }
+    }
     Ok(())
 }

@@ -15,8 +15,10 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
 use crate::api::extract::{self, BodyLimit};
+use crate::api::limit::Limits;
 use crate::auth::token::TokenKeys;
 use crate::auth::{password, users};
+use crate::certificate::{keys, token};
 use crate::config::{Config, LogFormat};
 use crate::db::{self, Db};
 use crate::error::AppError;
@@ -34,6 +36,10 @@ pub struct AppState {
     /// Every norm version, loaded and checked at start.
     pub norms: Arc<Registry>,
     pub clock: Clock,
+    /// Checks certificate tokens; keeps the public keys it has looked up.
+    pub certificate_tokens: token::Checker,
+    /// Per-client counts of the public endpoints.
+    pub limits: Limits,
 }
 
 impl AppState {
@@ -66,6 +72,9 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     let mut conn = db.conn().map_err(anyhow::Error::new)?;
     let tokens = TokenKeys::load_or_create(&mut conn, i64::from(config.access_token_ttl_seconds))
         .map_err(anyhow::Error::new)?;
+    if let Some(key) = keys::ensure(&mut conn, clock.naive_now()).map_err(anyhow::Error::new)? {
+        tracing::info!(kid = %key.kid, "certificate signing key created");
+    }
     if let (Some(email), Some(secret)) = (&config.admin_email, &config.admin_password) {
         let hash = password::hash(secret).map_err(anyhow::Error::new)?;
         let created = db::write_transaction(&mut conn, |c| {
@@ -79,6 +88,12 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         db,
         tokens,
+        certificate_tokens: token::Checker::new(&config.public_url),
+        limits: Limits::new(
+            config.verify_rate_per_minute,
+            config.verify_rate_per_minute_api_key,
+            config.trust_forwarded_for,
+        ),
         config: Arc::new(config),
         openapi: api::openapi(),
         norms: Arc::new(norms),
@@ -118,6 +133,9 @@ pub fn app(
                 .error_handler(extract::json_error),
         )
         .service(api::health::health)
+        .service(api::verify::jwks)
+        .service(crate::web::verify_page)
+        .service(crate::web::register)
         .service(web::scope("/api/v1").configure(|cfg| api::routes(&mut ServiceConfig::new(cfg))))
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(AppError::not_found("resource at this path"))

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
+use std::process::Command;
 use std::sync::mpsc;
 
 use actix_web::dev::ServerHandle;
@@ -74,6 +75,8 @@ impl Node {
             admin_email: Some(ADMIN.into()),
             admin_password: Some(PASSWORD.into()),
             norms_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/norms").into(),
+            // The limiter still counts every public call; the load generator is one client.
+            verify_rate_per_minute: u32::MAX,
             ..Config::default()
         };
         let state = server::prepare(config).expect("service starts");
@@ -127,4 +130,76 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
     let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
+}
+
+/// What one `wrk` run measured.
+pub struct Run {
+    pub label: String,
+    pub requests_per_second: f64,
+    pub p99_ms: f64,
+}
+
+/// Loads `url` with wrk at 64 connections for `seconds`; panics on any answer but 2xx.
+pub fn wrk(label: &str, url: &str, header: Option<&str>, seconds: &str) -> Run {
+    let mut command = Command::new("wrk");
+    command.args(["-t2", "-c", "64", "-d", &format!("{seconds}s"), "--latency"]);
+    if let Some(header) = header {
+        command.args(["-H", header]);
+    }
+    let output = command.arg(url).output().expect("wrk runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    if text.contains("Non-2xx") {
+        panic!("{label}: wrong answers under load:\n{text}");
+    }
+    let requests_per_second = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no rate in wrk output:\n{text}"));
+    let p99_ms = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(|v| parse_latency(v.trim()))
+        .unwrap_or_else(|| panic!("no p99 in wrk output:\n{text}"));
+    Run {
+        label: label.to_owned(),
+        requests_per_second,
+        p99_ms,
+    }
+}
+
+/// wrk prints latencies as `812.00us`, `3.21ms` or `1.02s`.
+fn parse_latency(text: &str) -> f64 {
+    let (number, factor) = if let Some(v) = text.strip_suffix("us") {
+        (v, 0.001)
+    } else if let Some(v) = text.strip_suffix("ms") {
+        (v, 1.0)
+    } else if let Some(v) = text.strip_suffix('s') {
+        (v, 1000.0)
+    } else {
+        (text, 1.0)
+    };
+    number.parse::<f64>().unwrap_or(f64::NAN) * factor
+}
+
+pub fn print_runs(runs: &[Run]) {
+    println!(
+        "\n{:<44} {:>12} {:>10}",
+        "run (64 connections)", "requests/s", "p99 ms"
+    );
+    for run in runs {
+        println!(
+            "{:<44} {:>12.0} {:>10.2}",
+            run.label, run.requests_per_second, run.p99_ms
+        );
+    }
+}
+
+/// Whether wrk is on the PATH; says so when it is not.
+pub fn have_wrk() -> bool {
+    let found = Command::new("wrk").arg("--version").output().is_ok();
+    if !found {
+        eprintln!("wrk is not installed (Debian: apt-get install wrk); no load measured");
+    }
+    found
 }

@@ -145,16 +145,24 @@ impl<T: DeserializeOwned + Validate> FromRequest for ValidQuery<T> {
     type Future = Ready<AppResult<Self>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            web::Query::<T>::from_query(req.query_string())
-                .map_err(|e| query_error(&e.to_string()))
-                .and_then(|q| {
-                    let value = q.into_inner();
-                    value.validate()?;
-                    Ok(ValidQuery(value))
-                }),
-        )
+        ready(parse_query::<T>(req.query_string()).and_then(|value| {
+            value.validate()?;
+            Ok(ValidQuery(value))
+        }))
     }
+}
+
+/// Parses a query string, naming the parameter that does not fit.
+fn parse_query<T: DeserializeOwned>(query: &str) -> AppResult<T> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let field = match err.path().to_string() {
+            path if path.is_empty() || path == "." => "query".to_owned(),
+            path => path,
+        };
+        let message = err.into_inner().to_string();
+        AppError::validation(vec![FieldError::new(field, "invalid_query", message)])
+    })
 }
 
 fn query_error(message: &str) -> AppError {

@@ -2,13 +2,16 @@
 //! domain and the store, and answer JSON. The OpenAPI document is collected from the handlers.
 
 pub mod auth;
+pub mod certificates;
 pub mod extract;
 pub mod findings;
 pub mod health;
 pub mod inspections;
+pub mod limit;
 pub mod norms;
 pub mod pagination;
 pub mod register;
+pub mod verify;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -21,6 +24,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(health::health)
+        .service(verify::jwks)
         .service(utoipa_actix_web::scope("/api/v1").configure(routes))
         .split_for_parts();
     doc
@@ -70,7 +74,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(findings::list)
         .service(findings::get_one)
         .service(findings::submit_repair)
-        .service(findings::decide);
+        .service(findings::decide)
+        .service(certificates::eligibility)
+        .service(certificates::issue_certificate)
+        .service(certificates::of_provider)
+        .service(certificates::get_one)
+        .service(certificates::certificate_pdf)
+        .service(certificates::suspend)
+        .service(certificates::reinstate)
+        .service(certificates::withdraw)
+        .service(verify::bulk)
+        .service(verify::by_number)
+        .service(verify::by_token)
+        .service(verify::register)
+        .service(verify::provider);
 }
 
 #[derive(OpenApi)]
@@ -88,6 +105,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (name = "norms", description = "The norm versions, their checklists, and evaluation"),
         (name = "inspections", description = "Planning, answering, photos, submitting, corrections, audit"),
         (name = "findings", description = "Findings, repair letters and decisions"),
+        (name = "certificates", description = "Eligibility, issuing, the PDF, suspending, reinstating, withdrawing"),
+        (name = "verification", description = "Public, no login: verify certificates and providers, the register, the signing keys. Rate-limited per client; an agency's API key gets a higher limit"),
         (name = "operations", description = "Health"),
     )
 )]

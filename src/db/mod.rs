@@ -273,6 +273,28 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// The next number of the sequence `name` (1 for a new one), within the caller's transaction:
+/// one statement that counts on and reads back, so two nodes never draw the same number.
+pub fn next_in_sequence(conn: &mut DbConnection, name: &str) -> AppResult<i64> {
+    #[derive(QueryableByName)]
+    struct Drawn {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        value: i64,
+    }
+    const DRAW: &str = "INSERT INTO sequences (name, value) VALUES ({}, 1) \
+                        ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 \
+                        RETURNING value";
+    let drawn: Drawn = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(DRAW.replace("{}", "?"))
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(c)?,
+        DbConnection::Postgres(c) => diesel::sql_query(DRAW.replace("{}", "$1"))
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(c)?,
+    };
+    Ok(drawn.value)
+}
+
 /// Inserts many rows in one statement. `MultiConnection` cannot carry a multi-row insert, so
 /// each backend runs it on its own connection type.
 #[macro_export]

@@ -203,7 +203,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        private_key -> Text,
+        public_key -> Binary,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> Text,
+        number -> Text,
+        provider_id -> Text,
+        kvk_number -> Text,
+        provider_name -> Text,
+        scheme -> Text,
+        norm_version -> Text,
+        norm_hash -> Text,
+        locations -> Text,
+        inspections -> Text,
+        valid_from -> Date,
+        valid_until -> Date,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        status_changed_at -> Timestamp,
+        kid -> Text,
+        token -> Text,
+        issued_by -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sequences (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
 diesel::joinable!(locations -> providers (provider_id));
+diesel::joinable!(certificates -> providers (provider_id));
 diesel::joinable!(answers -> inspections (inspection_id));
 diesel::joinable!(findings -> inspections (inspection_id));
 diesel::joinable!(repairs -> findings (finding_id));
@@ -224,4 +266,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     findings,
     repairs,
     audit_log,
+    signing_keys,
+    certificates,
+    sequences,
 );

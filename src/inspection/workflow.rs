@@ -613,6 +613,9 @@ pub struct Submitted {
     /// Findings of the inspection it re-inspects that are now closed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub closed: Vec<Finding>,
+    /// Certificates suspended because this urgent inspection found a major failure.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suspended_certificates: Vec<String>,
 }
 
 /// The facts of an inspection: its answers as one object.
@@ -822,12 +825,54 @@ pub fn submit(
         Some(&before),
         Some(&inspection),
     )?;
+    let suspended_certificates = suspend_after_urgent(conn, &row, &opened, &by, today, now)?;
     Ok(Submitted {
         inspection,
         verdict,
         findings: opened,
         closed,
+        suspended_certificates,
     })
+}
+
+/// A major finding at an urgent inspection suspends the certificates covering the location at
+/// once, in the same transaction as the submission: verification shows it from that moment.
+fn suspend_after_urgent(
+    conn: &mut DbConnection,
+    row: &InspectionRow,
+    opened: &[Finding],
+    by: &str,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> AppResult<Vec<String>> {
+    let majors: Vec<&str> = opened
+        .iter()
+        .filter(|f| f.severity == "major")
+        .map(|f| f.item_id.as_str())
+        .collect();
+    let (Kind::Urgent, Some(location_id), false) =
+        (row.kind()?, row.location_id.as_deref(), majors.is_empty())
+    else {
+        return Ok(Vec::new());
+    };
+    let location = register::location(conn, location_id)?;
+    let a = &location.address;
+    let address = format!("{} {}, {}", a.street, a.house_number, a.city);
+    crate::certificate::issue::suspend_for_urgent_finding(
+        conn,
+        &crate::certificate::issue::UrgentInspection {
+            id: &row.id,
+            provider_id: &row.provider_id,
+            location_id,
+            address: &address,
+            scheme: &row.scheme,
+            inspected_on: row.inspected_on.unwrap_or(today),
+            major_items: majors,
+        },
+        by,
+        today,
+        now,
+    )
 }
 
 fn close_finding(
@@ -1101,6 +1146,14 @@ pub fn decide_repair(
         return Err(AppError::conflict(
             "already_decided",
             "this repair letter was decided on already",
+        ));
+    }
+    // A re-inspection may have closed the finding while the letter waited: a decision on the
+    // letter must not reopen it.
+    if finding.stored_status()? == FindingStatus::Closed {
+        return Err(AppError::conflict(
+            "finding_closed",
+            "this finding was closed already; the repair letter needs no decision",
         ));
     }
     let by = actor(caller);

@@ -236,6 +236,31 @@ fn build_scheme(id: &str, sources: SchemeSources, problems: &mut Problems) -> Op
             format!("scheme {:?} does not match its folder {id:?}", raw.scheme),
         );
     }
+    let terms = &raw.certificate;
+    if !(1..=60).contains(&terms.validity_months) {
+        problems.add(
+            &scheme_path,
+            line_of_text(&scheme_text, "validity_months"),
+            "certificate.validity_months must be 1 to 60",
+        );
+    }
+    if terms.renewal_window_days > 366 {
+        problems.add(
+            &scheme_path,
+            line_of_text(&scheme_text, "renewal_window_days"),
+            "certificate.renewal_window_days must be at most 366",
+        );
+    }
+    if !source_keys_declared.contains(&terms.source) {
+        problems.add(
+            &scheme_path,
+            line_of_text(&scheme_text, "[certificate]"),
+            format!(
+                "certificate.source {:?} is not one of the scheme's [sources]",
+                terms.source
+            ),
+        );
+    }
     let mut catalog = FactCatalog::default();
     for (name, fact) in raw.fact {
         let decl = fact_decl(&scheme_path, &name, fact, problems);
@@ -389,6 +414,7 @@ fn build_scheme(id: &str, sources: SchemeSources, problems: &mut Problems) -> Op
         name: raw.name,
         owner: raw.owner,
         sources: raw.sources,
+        certificate: raw.certificate,
         facts: catalog,
         versions,
         cases,
@@ -789,6 +815,7 @@ scheme = "x"
 name = { nl = "X", en = "X" }
 owner = "test"
 sources = { S1 = "a source" }
+certificate = { validity_months = 12, renewal_window_days = 42, source = "S1", confirmed = false }
 [fact.residents]
 type = "integer"
 min = 0

@@ -36,6 +36,7 @@ pub struct Scheme {
     pub name: Text,
     pub owner: String,
     pub sources: BTreeMap<String, String>,
+    pub certificate: model::CertificateTerms,
     pub facts: Arc<FactCatalog>,
     /// Oldest first.
     pub versions: Vec<NormVersion>,

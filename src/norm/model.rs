@@ -67,6 +67,23 @@ pub struct SchemeFile {
     pub fact: BTreeMap<String, FactFile>,
     #[serde(default)]
     pub collection: BTreeMap<String, CollectionFile>,
+    /// How certificates under the scheme are issued.
+    pub certificate: CertificateTerms,
+}
+
+/// The terms of a scheme's certificates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateTerms {
+    /// How long a certificate is valid, in months from its first day.
+    pub validity_months: u32,
+    /// How many days before the end of a certificate its successor may be issued: the window
+    /// of the yearly administrative inspection.
+    pub renewal_window_days: u32,
+    /// Key of the source the terms come from.
+    pub source: String,
+    /// False while no readable source confirms the terms.
+    pub confirmed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -5,6 +5,7 @@ mod helpers;
 mod inspections;
 
 mod authorization;
+mod certificates;
 mod crash;
 mod login;
 mod norms;

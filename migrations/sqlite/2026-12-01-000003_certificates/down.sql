@@ -1,0 +1,3 @@
+DROP TABLE sequences;
+DROP TABLE certificates;
+DROP TABLE signing_keys;
