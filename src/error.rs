@@ -107,6 +107,15 @@ impl AppError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
 
+    /// 422: text with the NUL character, which PostgreSQL cannot store; refused on every
+    /// backend alike.
+    pub fn nul_character() -> Self {
+        Self::unprocessable(
+            "nul_character",
+            "text may not contain the NUL character (\\u0000)",
+        )
+    }
+
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
@@ -246,6 +255,11 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => Self::not_found("record"),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 Self::conflict("duplicate", "a record with these values exists already")
+            }
+            // PostgreSQL cannot store the NUL character in text (SQLite can): the client's
+            // text is at fault, not the service.
+            Error::DatabaseError(_, info) if info.message().contains("0x00") => {
+                Self::nul_character()
             }
             other => Self::internal(other),
         }

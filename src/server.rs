@@ -88,7 +88,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         db,
         tokens,
-        certificate_tokens: token::Checker::new(&config.public_url),
+        certificate_tokens: token::Checker::default(),
         limits: Limits::new(
             config.verify_rate_per_minute,
             config.verify_rate_per_minute_api_key,

@@ -80,6 +80,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
 
 /// Parses JSON, naming the wrong field when the JSON is well-formed but does not fit.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
+    if body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(AppError::nul_character());
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = result.map_err(|err| {
@@ -154,7 +157,14 @@ impl<T: DeserializeOwned + Validate> FromRequest for ValidQuery<T> {
 
 /// Parses a query string, naming the parameter that does not fit.
 fn parse_query<T: DeserializeOwned>(query: &str) -> AppResult<T> {
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let pairs = form_urlencoded::parse(query.as_bytes());
+    if pairs
+        .clone()
+        .any(|(name, value)| name.contains('\0') || value.contains('\0'))
+    {
+        return Err(AppError::nul_character());
+    }
+    let de = serde_urlencoded::Deserializer::new(pairs);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let field = match err.path().to_string() {
             path if path.is_empty() || path == "." => "query".to_owned(),

@@ -32,7 +32,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Every route under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(auth::login)
+    // Routes are tried in this order: the public verification, the busiest, comes first.
+    cfg.service(verify::bulk)
+        .service(verify::by_number)
+        .service(verify::by_token)
+        .service(verify::register)
+        .service(verify::provider)
+        .service(auth::login)
         .service(auth::me)
         .service(auth::create_user)
         .service(auth::list_users)
@@ -82,12 +88,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(certificates::certificate_pdf)
         .service(certificates::suspend)
         .service(certificates::reinstate)
-        .service(certificates::withdraw)
-        .service(verify::bulk)
-        .service(verify::by_number)
-        .service(verify::by_token)
-        .service(verify::register)
-        .service(verify::provider);
+        .service(certificates::withdraw);
 }
 
 #[derive(OpenApi)]

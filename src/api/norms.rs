@@ -237,7 +237,7 @@ fn select_error(err: SelectError) -> AppError {
 pub struct ChecklistQuery {
     /// The location in the register.
     pub location_id: String,
-    /// The inspection date (default today); the version in force then is used.
+    /// The inspection date (default today): which items of the version apply depends on it.
     pub date: Option<NaiveDate>,
     /// `location` (default) or `administrative`.
     pub inspection: Option<InspectionKind>,

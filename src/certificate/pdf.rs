@@ -3,12 +3,15 @@
 //! Dutch letters (ë, é, ĳ); the QR code is drawn as vector shapes, sharp at any size.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
 use printpdf::{
-    Color, FontId, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
+    Color, CurTransMat, FontId, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, WindingOrder,
 };
 use serde::Deserialize;
 
@@ -271,38 +274,15 @@ impl Canvas<'_> {
             .map_err(|e| AppError::internal(anyhow::anyhow!("QR code: {e}")))?;
         let modules = code.width();
         let colors = code.to_colors();
-        let cell = size / modules as f32;
-        let top = self.y;
-        let corner = |cx: f32, cy: f32| LinePoint {
-            p: Point::new(Mm(cx), Mm(cy)),
-            bezier: false,
-        };
-        // One rectangle per run of dark modules in a row: a few hundred shapes, one fill.
-        let mut rings = Vec::new();
-        for row in 0..modules {
-            let mut col = 0;
-            while col < modules {
-                if colors[row * modules + col] != qrcode::Color::Dark {
-                    col += 1;
-                    continue;
-                }
-                let start = col;
-                while col < modules && colors[row * modules + col] == qrcode::Color::Dark {
-                    col += 1;
-                }
-                let (x0, x1) = (x + start as f32 * cell, x + col as f32 * cell);
-                let (y0, y1) = (top - (row + 1) as f32 * cell, top - row as f32 * cell);
-                rings.push(PolygonRing {
-                    points: vec![
-                        corner(x0, y0),
-                        corner(x1, y0),
-                        corner(x1, y1),
-                        corner(x0, y1),
-                    ],
-                });
-            }
-        }
-        self.ops().extend([
+        let cell = Pt::from(Mm(size / modules as f32)).0;
+        let origin = Point::new(Mm(x), Mm(self.y - size));
+        // Drawn in module units (one unit a module, row 0 at the top), so that the few
+        // hundred rectangles, one per run of dark modules in a row, are small integers.
+        let mut ops = vec![
+            Op::SaveGraphicsState,
+            Op::SetTransformationMatrix {
+                matrix: CurTransMat::Raw([cell, 0.0, 0.0, cell, origin.x.0, origin.y.0]),
+            },
             Op::SetFillColor {
                 col: Color::Rgb(Rgb {
                     r: 0.0,
@@ -311,14 +291,31 @@ impl Canvas<'_> {
                     icc_profile: None,
                 }),
             },
-            Op::DrawPolygon {
-                polygon: Polygon {
-                    rings,
-                    mode: PaintMode::Fill,
-                    winding_order: WindingOrder::NonZero,
-                },
-            },
-        ]);
+        ];
+        for (row, line) in colors.chunks(modules).enumerate() {
+            let mut col = 0;
+            while col < modules {
+                let run = line[col..]
+                    .iter()
+                    .take_while(|c| **c == qrcode::Color::Dark)
+                    .count();
+                if run > 0 {
+                    ops.push(Op::DrawRectangle {
+                        rectangle: Rect {
+                            x: Pt(col as f32),
+                            y: Pt((modules - 1 - row) as f32),
+                            width: Pt(run as f32),
+                            height: Pt(1.0),
+                            mode: Some(PaintMode::Fill),
+                            winding_order: Some(WindingOrder::NonZero),
+                        },
+                    });
+                }
+                col += run.max(1);
+            }
+        }
+        ops.push(Op::RestoreGraphicsState);
+        self.ops().extend(ops);
         Ok(())
     }
 }
@@ -425,7 +422,39 @@ pub fn render(cert: &Printed, lang: Lang) -> AppResult<Vec<u8>> {
         .into_iter()
         .map(|ops| PdfPage::new(width, height, ops))
         .collect();
-    Ok(doc
+    let unpacked = PdfSaveOptions {
+        optimize: false,
+        ..PdfSaveOptions::default()
+    };
+    let mut pdf = doc
         .with_pages(pages)
-        .save(&PdfSaveOptions::default(), &mut Vec::new()))
+        .to_lopdf_document(&unpacked, &mut Vec::new());
+    compress(&mut pdf)?;
+    let mut bytes = Vec::new();
+    pdf.save_to(&mut bytes).map_err(AppError::internal)?;
+    Ok(bytes)
+}
+
+/// Deflates every stream that may be, at zlib's default level. (printpdf's own optimisation
+/// uses the best level, which made a certificate take three times as long for a file a few per
+/// cent smaller.)
+fn compress(pdf: &mut lopdf::Document) -> AppResult<()> {
+    for object in pdf.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if !stream.allows_compression || stream.dict.has(b"Filter") {
+            continue;
+        }
+        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::fast());
+        encoder
+            .write_all(&stream.content)
+            .map_err(AppError::internal)?;
+        let deflated = encoder.finish().map_err(AppError::internal)?;
+        if deflated.len() < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(deflated);
+        }
+    }
+    Ok(())
 }

@@ -401,6 +401,8 @@ pub fn save_answers(
     let id = request.inspection_id;
     let mut row = store::get_for_update(conn, id)?;
     may_read(caller, &row)?;
+    // Only the assigned inspector's batches are answered, replays included.
+    must_be_assigned(caller, &row)?;
     let scope = format!("answers:{id}");
     if let Some(earlier) = store::remembered(conn, &scope, request.idempotency_key)? {
         if earlier.request_hash != request.body_hash {
@@ -412,7 +414,6 @@ pub fn save_answers(
         }
         return Ok(earlier);
     }
-    must_be_assigned(caller, &row)?;
     if !row.status()?.accepts_answers() {
         return Err(AppError::conflict(
             "inspection_locked",

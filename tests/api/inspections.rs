@@ -12,6 +12,7 @@ crate::on_both_backends!(
     unannounced_inspections_stay_hidden_until_they_start,
     a_correction_replaces_the_inspection_it_corrects,
     findings_become_overdue,
+    a_letter_waiting_when_a_reinspection_closes_the_finding_is_not_decided,
 );
 
 /// The register and the people of one test.
@@ -140,6 +141,11 @@ async fn the_whole_path_from_plan_to_closed_findings(backend: Backend) {
         .await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.body, one.body);
+    // The same key and batch from a colleague is not answered from the store.
+    let replayed = app
+        .answer(&w.colleague, &id, "batch-1", 1, first_batch())
+        .await;
+    assert_eq!(replayed.status, StatusCode::FORBIDDEN);
     let now = app
         .get(&format!("/api/v1/inspections/{id}"), &w.inspector)
         .await;
@@ -919,4 +925,80 @@ async fn findings_become_overdue(backend: Backend) {
             .body["total"],
         1
     );
+}
+
+async fn a_letter_waiting_when_a_reinspection_closes_the_finding_is_not_decided(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = world(&app).await;
+    let id = plan(&app, &w, "periodic", json!({})).await.id();
+    let mut all = first_batch();
+    for more in [second_batch(), rooms_batch()] {
+        all.as_object_mut()
+            .unwrap()
+            .extend(more.as_object().unwrap().clone());
+    }
+    all["electrical_overload_visible"] = json!(false);
+    assert_eq!(
+        app.answer(&w.inspector, &id, "all", 1, all).await.status,
+        StatusCode::OK
+    );
+    let submitted = app
+        .post(
+            &format!("/api/v1/inspections/{id}/submit"),
+            &w.inspector,
+            json!(null),
+        )
+        .await;
+    let toilet = submitted.body["findings"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let letter = app
+        .upload(
+            &format!("/api/v1/findings/{toilet}/repairs"),
+            &w.provider,
+            &[("note", "a toilet was placed")],
+            &[("file", "toilet.png", PNG)],
+        )
+        .await;
+    assert_eq!(letter.status, StatusCode::CREATED, "{:?}", letter.body);
+
+    // Before the body decides on the letter, a re-inspection finds the toilet and closes it.
+    let re = plan(&app, &w, "ad_hoc", json!({"reinspection_of": id}))
+        .await
+        .id();
+    assert_eq!(
+        app.answer(
+            &w.inspector,
+            &re,
+            "re",
+            1,
+            json!({"residents": 8, "toilets": 1})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let done = app
+        .post(
+            &format!("/api/v1/inspections/{re}/submit"),
+            &w.inspector,
+            json!(null),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(done.body["closed"][0]["id"], toilet.as_str());
+
+    // Rejecting the letter now would reopen a repaired finding: refused.
+    let decision = format!("/api/v1/findings/{toilet}/repairs/{}/decision", letter.id());
+    let late = app
+        .post(&decision, &w.colleague, json!({"accept": false}))
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert_eq!(late.code(), "finding_closed");
+    let finding = app
+        .get(&format!("/api/v1/findings/{toilet}"), &w.provider)
+        .await;
+    assert_eq!(finding.body["status"], "closed");
+    assert_eq!(finding.body["closed_by"], "reinspection");
 }

@@ -276,6 +276,17 @@ async fn malformed_requests(backend: Backend) {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body:?}");
         assert_eq!(reply.code(), "malformed_json", "{body:?}");
     }
+    // NUL in text (which PostgreSQL cannot store) is refused alike on both backends, in a body
+    // and in a query string.
+    let nul = br#"{"kvk_number":"12345678","name":"Nul\u0000 B.V.","contact_email":"a@b.nl"}"#;
+    let reply = TestApp::reply(send(nul.to_vec(), "application/json").await.unwrap()).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.code(), "nul_character");
+    let searched = app
+        .get("/api/v1/providers?q=a%00b", &Auth::Bearer(token.clone()))
+        .await;
+    assert_eq!(searched.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(searched.code(), "nul_character");
     let wrong_type = TestApp::reply(
         send(b"kvk=1".to_vec(), "application/x-www-form-urlencoded")
             .await
