@@ -4,7 +4,8 @@
 # a second start with nothing to migrate), and resident memory once it is up.
 #   cargo build --release && benches/startup.sh
 set -euo pipefail
-bin="$(cd "$(dirname "$0")/.." && pwd)/target/release/flexkeur"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$root/target/release/flexkeur"
 [ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -18,7 +19,7 @@ start_once() {
   cd "$work"
   local t0 t1
   t0=$(date +%s%N)
-  FLEXKEUR_BIND=127.0.0.1:$port RUST_LOG=warn "$bin" serve >/dev/null 2>&1 &
+  FLEXKEUR_BIND=127.0.0.1:$port FLEXKEUR_NORMS_DIR="$root/norms" RUST_LOG=warn "$bin" serve >/dev/null 2>&1 &
   local pid=$!
   until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do sleep 0.002; done
   t1=$(date +%s%N)
