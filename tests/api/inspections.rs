@@ -84,6 +84,24 @@ fn rooms_batch() -> Value {
            "sleeping_places": vec![place; 8]})
 }
 
+/// An inspection with every answer given, meeting every item but the toilet (B3.1); answers
+/// its id.
+async fn without_a_toilet(app: &TestApp, w: &World) -> String {
+    let id = plan(app, w, "periodic", json!({})).await.id();
+    let mut all = first_batch();
+    for more in [second_batch(), rooms_batch()] {
+        all.as_object_mut()
+            .unwrap()
+            .extend(more.as_object().unwrap().clone());
+    }
+    all["electrical_overload_visible"] = json!(false);
+    assert_eq!(
+        app.answer(&w.inspector, &id, "all", 1, all).await.status,
+        StatusCode::OK
+    );
+    id
+}
+
 fn version(reply: &Reply) -> i64 {
     reply.headers["etag"]
         .to_str()
@@ -787,19 +805,7 @@ async fn unannounced_inspections_stay_hidden_until_they_start(backend: Backend) 
 async fn a_correction_replaces_the_inspection_it_corrects(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let w = world(&app).await;
-    let id = plan(&app, &w, "periodic", json!({})).await.id();
-    let mut all = first_batch();
-    all.as_object_mut()
-        .unwrap()
-        .extend(second_batch().as_object().unwrap().clone());
-    all.as_object_mut()
-        .unwrap()
-        .extend(rooms_batch().as_object().unwrap().clone());
-    all["electrical_overload_visible"] = json!(false);
-    assert_eq!(
-        app.answer(&w.inspector, &id, "all", 1, all).await.status,
-        StatusCode::OK
-    );
+    let id = without_a_toilet(&app, &w).await;
     let first = app
         .post(
             &format!("/api/v1/inspections/{id}/submit"),
@@ -930,18 +936,7 @@ async fn findings_become_overdue(backend: Backend) {
 async fn a_letter_waiting_when_a_reinspection_closes_the_finding_is_not_decided(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let w = world(&app).await;
-    let id = plan(&app, &w, "periodic", json!({})).await.id();
-    let mut all = first_batch();
-    for more in [second_batch(), rooms_batch()] {
-        all.as_object_mut()
-            .unwrap()
-            .extend(more.as_object().unwrap().clone());
-    }
-    all["electrical_overload_visible"] = json!(false);
-    assert_eq!(
-        app.answer(&w.inspector, &id, "all", 1, all).await.status,
-        StatusCode::OK
-    );
+    let id = without_a_toilet(&app, &w).await;
     let submitted = app
         .post(
             &format!("/api/v1/inspections/{id}/submit"),
