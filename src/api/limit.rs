@@ -72,12 +72,11 @@ impl Limits {
     }
 
     fn address(&self, req: &HttpRequest) -> Option<IpAddr> {
+        if !self.trust_forwarded {
+            return req.peer_addr().map(|a| a.ip());
+        }
         let info = req.connection_info();
-        let text = if self.trust_forwarded {
-            info.realip_remote_addr().map(str::to_owned)
-        } else {
-            info.peer_addr().map(str::to_owned)
-        }?;
+        let text = info.realip_remote_addr()?;
         text.parse()
             .ok()
             .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
