@@ -10,7 +10,6 @@ mod support;
 
 use std::time::Instant;
 
-use actix_web::web;
 use chrono::{Days, Utc};
 use flexkeur::certificate::pdf::{self, Lang, Printed};
 use flexkeur::certificate::store::{self, CertificateRow, CoveredLocation};
@@ -18,7 +17,7 @@ use flexkeur::certificate::{keys, number, token};
 use flexkeur::db::{Db, write_transaction};
 use flexkeur::norm::Text;
 use serde_json::json;
-use support::{ADMIN, Node, databases, have_wrk, percentile, print_runs, wrk};
+use support::{ADMIN, Node, bare, bare_run, databases, have_wrk, percentile, print_runs, wrk};
 
 const CERTIFICATES: usize = 1000;
 const BULK_CALLS: usize = 200;
@@ -29,17 +28,10 @@ fn main() {
     let mut runs = Vec::new();
     let mut bulk_lines = Vec::new();
     for db in databases("flexkeur_bench_certificates") {
-        let node = Node::start(&db.url, |cfg| {
-            cfg.route("/bench/bare", web::get().to(|| async { "ok" }));
-        });
+        let node = Node::start(&db.url, bare);
         let numbers = seed(&node, &db.url);
         if have_wrk() {
-            runs.push(wrk(
-                &format!("bare actix handler ({} run)", db.label),
-                &format!("{}/bench/bare", node.base),
-                None,
-                &seconds,
-            ));
+            runs.push(bare_run(&node, db.label, &seconds));
             runs.push(wrk(
                 &format!("GET /api/v1/verify/{{number}} ({})", db.label),
                 &format!("{}/api/v1/verify/{}", node.base, numbers[CERTIFICATES / 2]),

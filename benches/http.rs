@@ -7,9 +7,8 @@
 
 mod support;
 
-use actix_web::web;
 use serde_json::json;
-use support::{ADMIN, Node, databases, have_wrk, print_runs, wrk};
+use support::{ADMIN, Node, bare, bare_run, databases, have_wrk, print_runs, wrk};
 
 fn main() {
     if !have_wrk() {
@@ -18,9 +17,7 @@ fn main() {
     let seconds = std::env::var("FLEXKEUR_BENCH_SECONDS").unwrap_or_else(|_| "10".into());
     let mut runs = Vec::new();
     for db in databases("flexkeur_bench_http") {
-        let node = Node::start(&db.url, |cfg| {
-            cfg.route("/bench/bare", web::get().to(|| async { "ok" }));
-        });
+        let node = Node::start(&db.url, bare);
         let token = node.login(ADMIN);
         let provider = node.post(
             Some(&token),
@@ -33,12 +30,7 @@ fn main() {
             provider["id"].as_str().expect("id")
         );
         let auth = format!("Authorization: Bearer {token}");
-        runs.push(wrk(
-            &format!("bare actix handler ({} run)", db.label),
-            &format!("{}/bench/bare", node.base),
-            None,
-            &seconds,
-        ));
+        runs.push(bare_run(&node, db.label, &seconds));
         runs.push(wrk(
             &format!("GET /api/v1/providers/{{id}} ({})", db.label),
             &provider_url,

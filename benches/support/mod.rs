@@ -203,3 +203,18 @@ pub fn have_wrk() -> bool {
     }
     found
 }
+
+/// The bare actix-web handler the load runs are set against: it answers a constant.
+pub fn bare(cfg: &mut web::ServiceConfig) {
+    cfg.route("/bench/bare", web::get().to(|| async { "ok" }));
+}
+
+/// Loads the bare handler of `node` (started with [`bare`]).
+pub fn bare_run(node: &Node, label: &str, seconds: &str) -> Run {
+    wrk(
+        &format!("bare actix handler ({label} run)"),
+        &format!("{}/bench/bare", node.base),
+        None,
+        seconds,
+    )
+}

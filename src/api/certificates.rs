@@ -154,24 +154,16 @@ pub struct CertificateDetail {
 }
 
 /// Reads a certificate the caller may see.
-async fn readable(
-    state: &AppState,
-    caller: &Caller,
-    number: &str,
-) -> AppResult<(CertificateRow, Vec<AuditEntry>)> {
+async fn readable(state: &AppState, caller: &Caller, number: &str) -> AppResult<CertificateRow> {
     caller.require(&[Role::Admin, Role::Provider])?;
     let number = normalise_number(number).ok_or_else(|| AppError::not_found("certificate"))?;
-    let (row, history) = state
+    let row = state
         .db
-        .read(move |c| {
-            let row =
-                store::by_number(c, &number)?.ok_or_else(|| AppError::not_found("certificate"))?;
-            let history = issue::history(c, &row)?;
-            Ok((row, history))
-        })
-        .await?;
+        .read(move |c| store::by_number(c, &number))
+        .await?
+        .ok_or_else(|| AppError::not_found("certificate"))?;
     may_read(caller, &row.provider_id)?;
-    Ok((row, history))
+    Ok(row)
 }
 
 /// One certificate with its history. Roles: admin, the provider it was issued to.
@@ -186,7 +178,9 @@ pub async fn get_one(
     caller: Caller,
     number: web::Path<String>,
 ) -> AppResult<web::Json<CertificateDetail>> {
-    let (row, history) = readable(&state, &caller, &number).await?;
+    let row = readable(&state, &caller, &number).await?;
+    let id = row.id.clone();
+    let history = state.db.read(move |c| issue::history(c, &id)).await?;
     Ok(web::Json(CertificateDetail {
         certificate: row.to_api(state.clock.today(), &state.config.public_url)?,
         history,
@@ -218,7 +212,7 @@ pub async fn certificate_pdf(
     number: web::Path<String>,
     query: ValidQuery<PdfQuery>,
 ) -> AppResult<HttpResponse> {
-    let (row, _) = readable(&state, &caller, &number).await?;
+    let row = readable(&state, &caller, &number).await?;
     let lang = query.0.lang.unwrap_or(Lang::Nl);
     let scheme = state.norms.scheme(&row.scheme).ok_or_else(|| {
         AppError::internal(anyhow::anyhow!("scheme {} is not loaded", row.scheme))

@@ -13,29 +13,13 @@ use crate::db::{DbConnection, new_id, next_in_sequence};
 use crate::error::{AppError, AppResult};
 use crate::norm::Registry;
 use crate::norm::model::CertificateTerms;
+use crate::register::Provider;
 use crate::register::store as register;
 
 fn terms<'n>(norms: &'n Registry, scheme: &str) -> AppResult<&'n CertificateTerms> {
     norms.scheme(scheme).map(|s| &s.certificate).ok_or_else(|| {
         AppError::invalid_field("scheme", "unknown_scheme", "there is no such norm scheme")
     })
-}
-
-fn record<'a>(
-    gathered: &'a Gathered,
-    locations: &'a [super::LocationRef],
-    held: &'a [Held],
-    terms: &'a CertificateTerms,
-    today: NaiveDate,
-) -> Record<'a> {
-    Record {
-        today,
-        terms,
-        locations,
-        inspections: &gathered.inspections,
-        open_majors: &gathered.open_majors,
-        held,
-    }
 }
 
 /// Whether a provider may have a certificate under `scheme` today, and on what it would rest.
@@ -45,9 +29,9 @@ fn assess(
     provider_id: &str,
     scheme: &str,
     today: NaiveDate,
-) -> AppResult<(Gathered, Result<Basis, Vec<Reason>>)> {
+) -> AppResult<(Provider, Gathered, Result<Basis, Vec<Reason>>)> {
     let terms = terms(norms, scheme)?;
-    register::provider(conn, provider_id)?;
+    let provider = register::provider(conn, provider_id)?;
     let gathered = store::gather(conn, provider_id, scheme)?;
     let locations: Vec<_> = gathered.locations.iter().map(|(r, _)| r.clone()).collect();
     let held = gathered
@@ -61,8 +45,15 @@ fn assess(
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    let outcome = super::eligibility(&record(&gathered, &locations, &held, terms, today));
-    Ok((gathered, outcome))
+    let outcome = super::eligibility(&Record {
+        today,
+        terms,
+        locations: &locations,
+        inspections: &gathered.inspections,
+        open_majors: &gathered.open_majors,
+        held: &held,
+    });
+    Ok((provider, gathered, outcome))
 }
 
 /// The answer to "may this provider have a certificate now?".
@@ -89,7 +80,7 @@ pub fn eligibility(
     scheme: &str,
     today: NaiveDate,
 ) -> AppResult<Eligibility> {
-    let (gathered, outcome) = assess(conn, norms, provider_id, scheme, today)?;
+    let (_, gathered, outcome) = assess(conn, norms, provider_id, scheme, today)?;
     Ok(match outcome {
         Ok(basis) => Eligibility {
             scheme: scheme.to_owned(),
@@ -137,8 +128,7 @@ pub fn issue(
     today: NaiveDate,
     now: NaiveDateTime,
 ) -> AppResult<CertificateRow> {
-    let provider = register::provider(conn, provider_id)?;
-    let (gathered, outcome) = assess(conn, norms, provider_id, scheme, today)?;
+    let (provider, gathered, outcome) = assess(conn, norms, provider_id, scheme, today)?;
     let basis = outcome.map_err(|reasons| {
         let detail = match reasons.as_slice() {
             [one] => format!("the provider cannot be certified: {}", one.message),
@@ -295,6 +285,6 @@ pub struct UrgentInspection<'a> {
 }
 
 /// Every change to a certificate, oldest first.
-pub fn history(conn: &mut DbConnection, row: &CertificateRow) -> AppResult<Vec<AuditEntry>> {
-    audit::of_entity(conn, "certificate", &row.id)
+pub fn history(conn: &mut DbConnection, certificate_id: &str) -> AppResult<Vec<AuditEntry>> {
+    audit::of_entity(conn, "certificate", certificate_id)
 }

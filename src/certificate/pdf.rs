@@ -198,10 +198,6 @@ fn wrap(font: &ParsedFont, text: &str, size: f32, max: f32) -> Vec<String> {
     lines
 }
 
-fn mm(pt: f32) -> f32 {
-    pt * 25.4 / 72.0
-}
-
 /// Pages being filled from top to bottom.
 struct Canvas<'f> {
     spec: &'f PageSpec,
@@ -236,7 +232,7 @@ impl Canvas<'_> {
 
     fn line(&mut self, x: f32, text: &str, size: f32, bold: bool) {
         let font = if bold { &self.bold } else { &self.regular }.clone();
-        let baseline = self.y - mm(size) * 0.8;
+        let baseline = self.y - Mm::from(Pt(size)).0 * 0.8;
         self.ops().extend([
             Op::StartTextSection,
             Op::SetFont {
@@ -260,8 +256,8 @@ impl Canvas<'_> {
         } else {
             &self.fonts.regular
         };
-        let leading = mm(style.size_pt) * 1.35;
-        for line in wrap(font, text, style.size_pt, max_mm * 72.0 / 25.4) {
+        let leading = Mm::from(Pt(style.size_pt)).0 * 1.35;
+        for line in wrap(font, text, style.size_pt, Pt::from(Mm(max_mm)).0) {
             self.room(leading);
             self.line(x, &line, style.size_pt, style.bold);
             self.y -= leading;

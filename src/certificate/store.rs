@@ -137,7 +137,21 @@ impl CertificateRow {
         stored("locations", &self.locations)
     }
 
+    /// What anyone may know, with the addresses but not the register's ids.
     pub fn public(&self, today: NaiveDate) -> AppResult<PublicCertificate> {
+        let locations = self
+            .covered()?
+            .into_iter()
+            .map(|l| CoveredLocation { id: None, ..l })
+            .collect();
+        self.public_with(today, locations)
+    }
+
+    fn public_with(
+        &self,
+        today: NaiveDate,
+        locations: Vec<CoveredLocation>,
+    ) -> AppResult<PublicCertificate> {
         let status = self.status_on(today)?;
         let status_since = match status {
             Status::Expired => self
@@ -148,11 +162,6 @@ impl CertificateRow {
                 }),
             _ => self.status_changed_at,
         };
-        let locations = self
-            .covered()?
-            .into_iter()
-            .map(|l| CoveredLocation { id: None, ..l })
-            .collect();
         Ok(PublicCertificate {
             number: self.number.clone(),
             status,
@@ -174,11 +183,9 @@ impl CertificateRow {
     }
 
     pub fn to_api(&self, today: NaiveDate, public_url: &str) -> AppResult<Certificate> {
-        let mut public = self.public(today)?;
-        public.locations = self.covered()?;
         Ok(Certificate {
             id: self.id.clone(),
-            public,
+            public: self.public_with(today, self.covered()?)?,
             provider_id: self.provider_id.clone(),
             inspection_ids: stored("inspections", &self.inspections)?,
             token: self.token.clone(),
