@@ -8,7 +8,7 @@
 mod support;
 
 use serde_json::json;
-use support::{ADMIN, Node, bare, bare_run, databases, have_wrk, print_runs, wrk};
+use support::{ADMIN, Node, bare, databases, have_wrk, print_runs, reference_runs, wrk};
 
 fn main() {
     if !have_wrk() {
@@ -30,7 +30,7 @@ fn main() {
             provider["id"].as_str().expect("id")
         );
         let auth = format!("Authorization: Bearer {token}");
-        runs.push(bare_run(&node, db.label, &seconds));
+        runs.extend(reference_runs(&node, db.label, &seconds));
         runs.push(wrk(
             &format!("GET /api/v1/providers/{{id}} ({})", db.label),
             &provider_url,

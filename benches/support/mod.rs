@@ -7,10 +7,11 @@ use std::process::Command;
 use std::sync::mpsc;
 
 use actix_web::dev::ServerHandle;
+use actix_web::error::ErrorInternalServerError;
 use actix_web::web;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use flexkeur::config::Config;
-use flexkeur::server;
+use flexkeur::server::{self, AppState};
 use serde_json::Value;
 
 pub const PASSWORD: &str = "benchmark password";
@@ -204,9 +205,44 @@ pub fn have_wrk() -> bool {
     found
 }
 
-/// The bare actix-web handler the load runs are set against: it answers a constant.
+/// The bare actix-web handler the load runs are set against: it answers a constant. Beside it,
+/// the first steps every database read takes, to show where a read's time goes: the same
+/// constant computed on the blocking thread pool, and a `SELECT 1` through the node's pool there.
 pub fn bare(cfg: &mut web::ServiceConfig) {
-    cfg.route("/bench/bare", web::get().to(|| async { "ok" }));
+    cfg.route("/bench/bare", web::get().to(|| async { "ok" }))
+        .route(
+            "/bench/blocking",
+            web::get().to(|| async { web::block(|| "ok").await.map_err(ErrorInternalServerError) }),
+        )
+        .route(
+            "/bench/select",
+            web::get().to(|state: web::Data<AppState>| async move {
+                state
+                    .db
+                    .read(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?))
+                    .await
+                    .map(|_| "ok")
+            }),
+        );
+}
+
+/// Loads the bare handler and the two first steps of a read (see [`bare`]).
+pub fn reference_runs(node: &Node, label: &str, seconds: &str) -> Vec<Run> {
+    [
+        ("bare actix handler", "bare"),
+        ("the constant on the blocking pool", "blocking"),
+        ("SELECT 1 through the pool", "select"),
+    ]
+    .into_iter()
+    .map(|(what, path)| {
+        wrk(
+            &format!("{what} ({label})"),
+            &format!("{}/bench/{path}", node.base),
+            None,
+            seconds,
+        )
+    })
+    .collect()
 }
 
 /// Loads the bare handler of `node` (started with [`bare`]).
