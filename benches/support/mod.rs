@@ -229,12 +229,10 @@ pub fn bare(cfg: &mut web::ServiceConfig) {
 
 /// Loads the bare handler and the two first steps of a read (see [`bare`]).
 pub fn reference_runs(node: &Node, label: &str, seconds: &str) -> Vec<Run> {
-    [
-        ("bare actix handler", "bare"),
+    let steps = [
         ("the constant on the blocking pool", "blocking"),
         ("SELECT 1 through the pool, prepared each time", "select"),
     ]
-    .into_iter()
     .map(|(what, path)| {
         wrk(
             &format!("{what} ({label})"),
@@ -242,8 +240,10 @@ pub fn reference_runs(node: &Node, label: &str, seconds: &str) -> Vec<Run> {
             None,
             seconds,
         )
-    })
-    .collect()
+    });
+    std::iter::once(bare_run(node, label, seconds))
+        .chain(steps)
+        .collect()
 }
 
 /// Loads the bare handler of `node` (started with [`bare`]).
