@@ -61,12 +61,6 @@ fn to_json<T: Serialize>(value: Option<&T>) -> AppResult<Option<String>> {
         .transpose()
 }
 
-/// Changes recorded together, in one statement.
-#[derive(Default)]
-pub struct Batch {
-    rows: Vec<AuditRow>,
-}
-
 impl Change<'_> {
     /// Records the change with the state before and after it (either may be absent).
     pub fn record<B: Serialize, A: Serialize>(
@@ -75,19 +69,7 @@ impl Change<'_> {
         before: Option<&B>,
         after: Option<&A>,
     ) -> AppResult<()> {
-        let mut batch = Batch::default();
-        self.add_to(&mut batch, before, after)?;
-        batch.record(conn)
-    }
-
-    /// Adds the change to a batch recorded later.
-    pub fn add_to<B: Serialize, A: Serialize>(
-        self,
-        batch: &mut Batch,
-        before: Option<&B>,
-        after: Option<&A>,
-    ) -> AppResult<()> {
-        batch.rows.push(AuditRow {
+        let row = AuditRow {
             id: new_id(),
             inspection_id: self.inspection_id.map(str::to_owned),
             entity: self.entity.to_owned(),
@@ -97,16 +79,10 @@ impl Change<'_> {
             at: self.at,
             before: to_json(before)?,
             after: to_json(after)?,
-        });
-        Ok(())
-    }
-}
-
-impl Batch {
-    pub fn record(self, conn: &mut DbConnection) -> AppResult<()> {
-        if !self.rows.is_empty() {
-            crate::insert_all!(conn, audit_log::table, &self.rows)?;
-        }
+        };
+        diesel::insert_into(audit_log::table)
+            .values(row)
+            .execute(conn)?;
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 
 pub mod schema;
 
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -120,10 +120,9 @@ pub struct Db {
     pool: Pool,
     backend: &'static str,
     /// SQLite lets one writer in at a time, and a writer that finds the database busy sleeps
-    /// in its busy handler in steps of up to 100 ms. The writers of this node queue for their
-    /// turn here instead, first come first served, each starting the moment the one before
-    /// commits.
-    sqlite_writer: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// in its busy handler in steps of up to 100 ms. This node's writes go to one writer
+    /// thread instead (see [`group_commit`]).
+    sqlite_writer: Option<mpsc::Sender<Job>>,
     /// While any copy of this handle lives, its background work goes on.
     _alive: Arc<()>,
 }
@@ -133,12 +132,22 @@ impl Db {
         let url = DatabaseUrl::parse(url).map_err(anyhow::Error::msg)?;
         let backend = url.backend();
         let alive = Arc::new(());
+        let mut sqlite_writer = None;
         if let DatabaseUrl::Sqlite(path) = &url {
             // WAL lets readers go on beside one writer. The mode is kept in the file; switching
             // needs the database to itself, so it happens here, before the pool opens more.
             let mut conn = SqliteConnection::establish(path)?;
             conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
             checkpoint_in_background(conn, Arc::downgrade(&alive));
+            let mut writer = r2d2::ManageConnection::connect(&Manager { url: url.clone() })?;
+            // The savepoint of each write in a group keeps its undo pages in memory, not in a
+            // temporary file.
+            writer.batch_execute("PRAGMA temp_store = MEMORY;")?;
+            let (jobs, queue) = mpsc::channel();
+            std::thread::Builder::new()
+                .name("sqlite-writer".into())
+                .spawn(move || group_commit(writer, queue))?;
+            sqlite_writer = Some(jobs);
         }
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -148,7 +157,6 @@ impl Db {
             .test_on_check_out(backend == "postgres")
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url })?;
-        let sqlite_writer = (backend == "sqlite").then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(Self {
             pool,
             backend,
@@ -205,17 +213,105 @@ impl Db {
         .await?
     }
 
-    /// Like [`Db::read`], inside a write transaction that commits when `f` succeeds.
+    /// Runs `f` in a write transaction that commits when `f` succeeds and is rolled back when it
+    /// fails; answers once the outcome is durable.
     pub async fn write<T, F>(&self, f: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let _turn = match &self.sqlite_writer {
-            Some(writer) => Some(writer.lock().await),
-            None => None,
+        let Some(writer) = &self.sqlite_writer else {
+            return self.read(move |conn| write_transaction(conn, f)).await;
         };
-        self.read(move |conn| write_transaction(conn, f)).await
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            Ran {
+                ok: result.is_ok(),
+                hand_over: Box::new(move |not_committed| {
+                    let result = match (not_committed, result) {
+                        (Some(why), Ok(_)) => Err(AppError::unavailable(anyhow::anyhow!(
+                            "the write was not committed: {why}"
+                        ))),
+                        (_, result) => result,
+                    };
+                    // The caller may have gone (a dropped connection); the write stands.
+                    let _ = answer.send(result);
+                }),
+            }
+        });
+        // Either the writer has stopped, or the write could not run (its error is logged).
+        let lost = || AppError::unavailable(anyhow::anyhow!("the write could not be completed"));
+        writer.send(job).map_err(|_| lost())?;
+        answered.await.map_err(|_| lost())?
+    }
+}
+
+/// A write for the SQLite writer thread.
+type Job = Box<dyn FnOnce(&mut DbConnection) -> Ran + Send>;
+
+/// A write that has run in its group: whether it succeeded, and what hands its result to the
+/// caller once the group's transaction has ended.
+struct Ran {
+    ok: bool,
+    hand_over: HandOver,
+}
+
+/// Called with why the group's commit failed, if it did.
+type HandOver = Box<dyn FnOnce(Option<&str>) + Send>;
+
+/// The most writes committed together.
+const MAX_GROUP: usize = 64;
+
+/// The SQLite writer: takes every write that is waiting, runs each in a savepoint of one
+/// transaction (a write that fails is rolled back alone), commits once, then answers them all.
+/// Writes still run one at a time, as SQLite demands, but back to back on one thread, and the
+/// commit, the costliest step of a small write, is shared by all of a group.
+fn group_commit(mut conn: DbConnection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let group: Vec<Job> = std::iter::once(first)
+            .chain(jobs.try_iter().take(MAX_GROUP - 1))
+            .collect();
+        let DbConnection::Sqlite(inner) = &mut conn else {
+            return;
+        };
+        if let Err(err) = AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE") {
+            // Dropped unrun, each write answers that the writer could not take it.
+            tracing::error!(error = %err, "a write transaction could not begin");
+            continue;
+        }
+        let mut ran = Vec::with_capacity(group.len());
+        for job in group {
+            if let Err(err) = DbConnection::begin_transaction(&mut conn) {
+                tracing::error!(error = %err, "a savepoint could not be set");
+                continue;
+            }
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn))) {
+                Ok(done) if done.ok => match DbConnection::commit_transaction(&mut conn) {
+                    Ok(()) => ran.push(done),
+                    Err(err) => tracing::error!(error = %err, "a savepoint could not be released"),
+                },
+                outcome => {
+                    if outcome.is_err() {
+                        tracing::error!("a write panicked; it is rolled back");
+                    }
+                    if let Err(err) = DbConnection::rollback_transaction(&mut conn) {
+                        tracing::error!(error = %err, "a savepoint could not be rolled back");
+                    }
+                    ran.extend(outcome.ok());
+                }
+            }
+        }
+        let committed = DbConnection::commit_transaction(&mut conn).map_err(|err| {
+            tracing::error!(error = %err, "a group of writes could not be committed");
+            if let Err(rollback) = DbConnection::rollback_transaction(&mut conn) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            err.to_string()
+        });
+        for done in ran {
+            (done.hand_over)(committed.as_ref().err().map(String::as_str));
+        }
     }
 }
 
@@ -324,6 +420,55 @@ impl From<diesel::r2d2::Error> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[actix_web::test]
+    async fn a_group_keeps_its_good_writes_and_only_those() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            2,
+        )
+        .unwrap();
+        db.write(|c| Ok(c.batch_execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")?))
+            .await
+            .unwrap();
+        // The first holds the writer while the others queue, so they run as one group.
+        let writes = (0..60).map(|n: i32| {
+            db.write(move |c| {
+                if n == 0 {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                diesel::sql_query(format!("INSERT INTO t (n) VALUES ({n})")).execute(c)?;
+                match n % 3 {
+                    0 => Ok(n),
+                    1 => Err(AppError::conflict("refused", "this write fails")),
+                    _ if n == 5 => panic!("this write panics"),
+                    _ => Ok(n),
+                }
+            })
+        });
+        let results = futures_util::future::join_all(writes).await;
+        for (n, result) in (0..).zip(&results) {
+            match result {
+                Ok(kept) => assert!(*kept == n && (n % 3 != 1 && n != 5), "{n} kept"),
+                Err(err) => assert!(n % 3 == 1 || n == 5, "{n}: {err:?}"),
+            }
+        }
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            n: i32,
+        }
+        let stored: Vec<i32> = db
+            .read(|c| Ok(diesel::sql_query("SELECT n FROM t ORDER BY n").load::<Row>(c)?))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.n)
+            .collect();
+        let expected: Vec<i32> = (0..60).filter(|n| n % 3 != 1 && *n != 5).collect();
+        assert_eq!(stored, expected);
+    }
 
     #[test]
     fn url_scheme_decides_the_backend() {

@@ -469,7 +469,9 @@ pub fn save_answers(
     let new_version = row.version + 1;
     let by = actor(caller);
     let mut changes = Vec::new();
-    let mut trail = crate::audit::Batch::default();
+    // The batch is one change to the trail, whatever it holds: the questions it changed, each
+    // with its value before and after (null where there was none, or it was cleared).
+    let (mut before_batch, mut after_batch) = (BTreeMap::new(), BTreeMap::new());
     let mut answers = stored.clone();
     for (question, value) in &batch.answers {
         let before = stored.get(question).map(|a| &a.value);
@@ -486,12 +488,8 @@ pub fn save_answers(
             server_time: now,
             version: new_version,
         });
-        let action = if after.is_some() {
-            "answered"
-        } else {
-            "cleared"
-        };
-        audit(id, "answer", question, action, &by, now).add_to(&mut trail, before, after)?;
+        before_batch.insert(question.as_str(), before);
+        after_batch.insert(question.as_str(), after);
         match after {
             Some(value) => {
                 answers.insert(
@@ -511,7 +509,13 @@ pub fn save_answers(
         }
     }
     store::replace_answers(conn, &changes)?;
-    trail.record(conn)?;
+    if !changes.is_empty() {
+        audit(id, "answers", id, "answered", &by, now).record(
+            conn,
+            Some(&before_batch),
+            Some(&after_batch),
+        )?;
+    }
     row.version = new_version;
     row.updated_at = now;
     store::update(conn, &row)?;

@@ -182,8 +182,7 @@ async fn acknowledged_batches_survive_a_kill_exactly_once(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["entity_id"] == "residents")
-        .map(|e| e["after"].as_i64().unwrap())
+        .filter_map(|e| e["after"]["residents"].as_i64())
         .collect();
     let mut expected = acknowledged.clone();
     expected.push(in_flight);
