@@ -151,17 +151,36 @@ pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<InspectionRow> {
         .ok_or_else(|| AppError::not_found("inspection"))
 }
 
-/// Reads the inspection for a change, holding its row until the transaction ends: on
-/// PostgreSQL the no-op update takes the row lock (SQLite's write transaction holds the whole
-/// database already), so two batches for one inspection are applied one after the other.
+/// Reads the inspection for a change, holding its row until the transaction ends, so that two
+/// batches for one inspection are applied one after the other: on PostgreSQL with a row lock;
+/// SQLite's write transaction holds the whole database already.
 pub fn get_for_update(conn: &mut DbConnection, id: &str) -> AppResult<InspectionRow> {
-    let touched = diesel::update(inspections::table.find(id))
-        .set(inspections::version.eq(inspections::version))
-        .execute(conn)?;
-    if touched == 0 {
-        return Err(AppError::not_found("inspection"));
+    match conn {
+        DbConnection::Sqlite(_) => get(conn, id),
+        DbConnection::Postgres(c) => inspections::table
+            .find(id)
+            .select(InspectionRow::as_select())
+            .for_update()
+            .first(c)
+            .optional()?
+            .ok_or_else(|| AppError::not_found("inspection")),
     }
-    get(conn, id)
+}
+
+/// Moves the inspection to `version`, all that a batch of answers changes of it.
+pub fn set_version(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    at: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(inspections::table.find(id))
+        .set((
+            inspections::version.eq(version),
+            inspections::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn update(conn: &mut DbConnection, row: &InspectionRow) -> AppResult<()> {

@@ -516,9 +516,7 @@ pub fn save_answers(
             Some(&after_batch),
         )?;
     }
-    row.version = new_version;
-    row.updated_at = now;
-    store::update(conn, &row)?;
+    store::set_version(conn, id, new_version, now)?;
     let saved = Saved {
         version: new_version,
         answers: answers
