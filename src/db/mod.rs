@@ -5,7 +5,7 @@
 
 pub mod schema;
 
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -88,14 +88,11 @@ impl r2d2::ManageConnection for Manager {
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // Per connection: wait for the writer instead of failing at once, and enforce
-                // foreign keys (off by default in SQLite). WAL is set once per file, in `connect`;
-                // checkpoints run in the background (see `checkpoint_in_background`), not in
-                // whichever request happens to commit the thousandth page.
+                // foreign keys (off by default in SQLite). WAL is set once per file, in `connect`.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA synchronous = NORMAL;
-                     PRAGMA foreign_keys = ON;
-                     PRAGMA wal_autocheckpoint = 0;",
+                     PRAGMA foreign_keys = ON;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -123,25 +120,24 @@ pub struct Db {
     /// in its busy handler in steps of up to 100 ms. This node's writes go to one writer
     /// thread instead (see [`group_commit`]).
     sqlite_writer: Option<mpsc::Sender<Job>>,
-    /// While any copy of this handle lives, its background work goes on.
-    _alive: Arc<()>,
 }
 
 impl Db {
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Self> {
         let url = DatabaseUrl::parse(url).map_err(anyhow::Error::msg)?;
         let backend = url.backend();
-        let alive = Arc::new(());
         let mut sqlite_writer = None;
         if let DatabaseUrl::Sqlite(path) = &url {
             // WAL lets readers go on beside one writer. The mode is kept in the file; switching
             // needs the database to itself, so it happens here, before the pool opens more.
-            let mut conn = SqliteConnection::establish(path)?;
-            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
-            checkpoint_in_background(conn, Arc::downgrade(&alive));
+            SqliteConnection::establish(path)?
+                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
             let mut writer = r2d2::ManageConnection::connect(&Manager { url: url.clone() })?;
             // The savepoint of each write in a group keeps its undo pages in memory, not in a
-            // temporary file.
+            // temporary file. The writer copies the log back into the database file itself,
+            // after the commit that takes it past a thousand pages (SQLite's default): only then
+            // does the next write find the log fully copied and start it over. A checkpoint on
+            // another thread lags behind a busy writer for ever, and the log grows without end.
             writer.batch_execute("PRAGMA temp_store = MEMORY;")?;
             let (jobs, queue) = mpsc::channel();
             std::thread::Builder::new()
@@ -161,7 +157,6 @@ impl Db {
             pool,
             backend,
             sqlite_writer,
-            _alive: alive,
         })
     }
 
@@ -315,25 +310,6 @@ fn group_commit(mut conn: DbConnection, jobs: mpsc::Receiver<Job>) {
     }
 }
 
-/// Copies the SQLite write-ahead log back into the database file every two seconds, on a connection
-/// of its own, for as long as the node's handle lives. A passive checkpoint waits for no one and
-/// makes no one wait; done by the committing request instead, it would stall that request (and
-/// every writer queued behind it) on the file system's sync.
-fn checkpoint_in_background(mut conn: SqliteConnection, alive: std::sync::Weak<()>) {
-    std::thread::Builder::new()
-        .name("sqlite-checkpoint".into())
-        .spawn(move || {
-            while alive.upgrade().is_some() {
-                std::thread::sleep(Duration::from_secs(2));
-                if let Err(err) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
-                    tracing::warn!(error = %err, "checkpoint failed");
-                }
-            }
-        })
-        .map(drop)
-        .unwrap_or_else(|err| tracing::error!(error = %err, "no checkpoint thread"));
-}
-
 /// A transaction for work that reads and then writes.
 ///
 /// On SQLite it starts with `BEGIN IMMEDIATE`: a deferred transaction that reads and then wants
@@ -468,6 +444,30 @@ mod tests {
             .collect();
         let expected: Vec<i32> = (0..60).filter(|n| n % 3 != 1 && *n != 5).collect();
         assert_eq!(stored, expected);
+    }
+
+    #[actix_web::test]
+    async fn the_write_ahead_log_stays_bounded_under_steady_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.db");
+        let db = Db::connect(&format!("sqlite://{}", file.display()), 2).unwrap();
+        db.write(|c| Ok(c.batch_execute("CREATE TABLE t (body TEXT NOT NULL)")?))
+            .await
+            .unwrap();
+        // 12 MB of rows, a page each, written back to back.
+        for _ in 0..3000 {
+            db.write(|c| {
+                Ok(diesel::sql_query("INSERT INTO t (body) VALUES (?)")
+                    .bind::<diesel::sql_types::Text, _>("x".repeat(4000))
+                    .execute(c)?)
+            })
+            .await
+            .unwrap();
+        }
+        let log = std::fs::metadata(dir.path().join("t.db-wal"))
+            .unwrap()
+            .len();
+        assert!(log < 6_000_000, "the log holds {log} bytes");
     }
 
     #[test]
