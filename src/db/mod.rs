@@ -209,7 +209,7 @@ impl Db {
     }
 
     /// Runs `f` in a write transaction that commits when `f` succeeds and is rolled back when it
-    /// fails; answers once the outcome is durable.
+    /// fails; answers once the transaction has ended.
     pub async fn write<T, F>(&self, f: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
@@ -260,8 +260,8 @@ const MAX_GROUP: usize = 64;
 
 /// The SQLite writer: takes every write that is waiting, runs each in a savepoint of one
 /// transaction (a write that fails is rolled back alone), commits once, then answers them all.
-/// Writes still run one at a time, as SQLite demands, but back to back on one thread, and the
-/// commit, the costliest step of a small write, is shared by all of a group.
+/// Writes still run one at a time, as SQLite demands, but back to back on one thread (no hand-off
+/// between threads while a write holds the lock), and a group shares one commit.
 fn group_commit(mut conn: DbConnection, jobs: mpsc::Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         let group: Vec<Job> = std::iter::once(first)
