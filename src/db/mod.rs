@@ -397,14 +397,16 @@ impl From<diesel::r2d2::Error> for AppError {
 mod tests {
     use super::*;
 
+    /// A node's handle on a new SQLite file `t.db` in a directory that lives as long as it.
+    fn scratch() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        (dir, Db::connect(&url, 2).unwrap())
+    }
+
     #[actix_web::test]
     async fn a_group_keeps_its_good_writes_and_only_those() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(
-            &format!("sqlite://{}", dir.path().join("t.db").display()),
-            2,
-        )
-        .unwrap();
+        let (_dir, db) = scratch();
         db.write(|c| Ok(c.batch_execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")?))
             .await
             .unwrap();
@@ -448,9 +450,7 @@ mod tests {
 
     #[actix_web::test]
     async fn the_write_ahead_log_stays_bounded_under_steady_writes() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("t.db");
-        let db = Db::connect(&format!("sqlite://{}", file.display()), 2).unwrap();
+        let (dir, db) = scratch();
         db.write(|c| Ok(c.batch_execute("CREATE TABLE t (body TEXT NOT NULL)")?))
             .await
             .unwrap();
