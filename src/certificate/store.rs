@@ -217,19 +217,15 @@ pub fn by_number(conn: &mut DbConnection, number: &str) -> AppResult<Option<Cert
         .optional()?)
 }
 
-/// The certificate, locked against other changes until the transaction ends: on PostgreSQL
-/// with a row lock; SQLite's write transaction holds the whole database already.
+/// The certificate, locked against other changes until the transaction ends.
 pub fn by_number_for_update(conn: &mut DbConnection, number: &str) -> AppResult<CertificateRow> {
-    let found = match conn {
-        DbConnection::Sqlite(_) => by_number(conn, number)?,
-        DbConnection::Postgres(c) => certificates::table
+    crate::first_for_update!(
+        conn,
+        certificates::table
             .filter(certificates::number.eq(number))
             .select(CertificateRow::as_select())
-            .for_update()
-            .first(c)
-            .optional()?,
-    };
-    found.ok_or_else(|| AppError::not_found("certificate"))
+    )?
+    .ok_or_else(|| AppError::not_found("certificate"))
 }
 
 /// Every certificate with one of these numbers, in no particular order.

@@ -384,6 +384,20 @@ macro_rules! insert_all {
     }};
 }
 
+/// The first row of `$query`, or none, locked against other changes until the transaction
+/// ends: on PostgreSQL with `FOR UPDATE`; SQLite's write transaction holds the whole database
+/// already, so it reads plainly.
+#[macro_export]
+macro_rules! first_for_update {
+    ($conn:expr, $query:expr) => {{
+        use diesel::{OptionalExtension as _, QueryDsl as _, RunQueryDsl as _};
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => $query.first(c).optional(),
+            $crate::db::DbConnection::Postgres(c) => $query.for_update().first(c).optional(),
+        }
+    }};
+}
+
 // `lower(text)`, for case-insensitive search on both backends.
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 

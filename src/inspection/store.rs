@@ -152,19 +152,15 @@ pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<InspectionRow> {
 }
 
 /// Reads the inspection for a change, holding its row until the transaction ends, so that two
-/// batches for one inspection are applied one after the other: on PostgreSQL with a row lock;
-/// SQLite's write transaction holds the whole database already.
+/// batches for one inspection are applied one after the other.
 pub fn get_for_update(conn: &mut DbConnection, id: &str) -> AppResult<InspectionRow> {
-    match conn {
-        DbConnection::Sqlite(_) => get(conn, id),
-        DbConnection::Postgres(c) => inspections::table
+    crate::first_for_update!(
+        conn,
+        inspections::table
             .find(id)
             .select(InspectionRow::as_select())
-            .for_update()
-            .first(c)
-            .optional()?
-            .ok_or_else(|| AppError::not_found("inspection")),
-    }
+    )?
+    .ok_or_else(|| AppError::not_found("inspection"))
 }
 
 /// Moves the inspection to `version`, all that a batch of answers changes of it.
