@@ -18,6 +18,7 @@ use crate::api::extract::{self, BodyLimit};
 use crate::api::limit::Limits;
 use crate::auth::token::TokenKeys;
 use crate::auth::{password, users};
+use crate::certificate::cache::Verified;
 use crate::certificate::{keys, token};
 use crate::config::{Config, LogFormat};
 use crate::db::{self, Db};
@@ -40,6 +41,8 @@ pub struct AppState {
     pub certificate_tokens: token::Checker,
     /// Per-client counts of the public endpoints.
     pub limits: Limits,
+    /// The certificates verification has looked up (SQLite only; see its module).
+    pub verified: Verified,
 }
 
 impl AppState {
@@ -85,7 +88,11 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             tracing::info!(%email, "bootstrap admin created");
         }
     }
+    // A SQLite file serves one node, so this node sees every status change; PostgreSQL may
+    // be shared by several.
+    let verified = Verified::new(db.backend() == "sqlite");
     Ok(AppState {
+        verified,
         db,
         tokens,
         certificate_tokens: token::Checker::default(),

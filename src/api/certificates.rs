@@ -261,8 +261,8 @@ async fn change(
     let number = normalise_number(&number).ok_or_else(|| AppError::not_found("certificate"))?;
     let (today, now) = (state.clock.today(), state.now());
     let row = state
-        .db
-        .write(move |c| {
+        .verified
+        .write_status(&state.db, move |c| {
             issue::change_status(
                 c,
                 &number,

@@ -496,9 +496,12 @@ pub async fn submit(
         state.clock.today(),
         state.now(),
     );
+    // A major finding at an urgent inspection suspends certificates.
     let submitted = state
-        .db
-        .write(move |c| workflow::submit(c, &app.norms, &caller, &id, today, now))
+        .verified
+        .write_status(&state.db, move |c| {
+            workflow::submit(c, &app.norms, &caller, &id, today, now)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(submitted.inspection.version))

@@ -46,12 +46,11 @@ pub async fn by_number(
 ) -> AppResult<web::Json<Verification>> {
     let checked_at = state.clock.now();
     let today = checked_at.date_naive();
-    let number = number.into_inner();
-    let found = state
-        .db
-        .read(move |c| verify::by_number(c, &number, today))
-        .await?;
-    let certificate = found.ok_or_else(|| AppError::not_found("certificate"))?;
+    let certificate = state
+        .verified
+        .by_number(&state.db, &number, today)
+        .await?
+        .ok_or_else(|| AppError::not_found("certificate"))?;
     Ok(web::Json(Verification {
         certificate,
         checked_at,

@@ -3,8 +3,10 @@
 //!
 //! This file holds the rules, free of HTTP, SQL and clock (dates are inputs): the status and its
 //! lifecycle, eligibility, numbers and validity. `keys` and `token` sign and check, `pdf`
-//! prints, `store` keeps, `issue` and `verify` tie them together.
+//! prints, `store` keeps, `issue` and `verify` tie them together, `cache` keeps what verification
+//! looked up.
 
+pub mod cache;
 pub mod issue;
 pub mod keys;
 pub mod pdf;

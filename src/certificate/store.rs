@@ -139,15 +139,19 @@ impl CertificateRow {
 
     /// What anyone may know, with the addresses but not the register's ids.
     pub fn public(&self, today: NaiveDate) -> AppResult<PublicCertificate> {
-        let locations = self
+        self.public_with(today, self.public_locations()?)
+    }
+
+    /// The addresses covered, without the register's ids.
+    pub(super) fn public_locations(&self) -> AppResult<Vec<CoveredLocation>> {
+        Ok(self
             .covered()?
             .into_iter()
             .map(|l| CoveredLocation { id: None, ..l })
-            .collect();
-        self.public_with(today, locations)
+            .collect())
     }
 
-    fn public_with(
+    pub(super) fn public_with(
         &self,
         today: NaiveDate,
         locations: Vec<CoveredLocation>,

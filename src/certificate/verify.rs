@@ -20,20 +20,6 @@ use crate::register::validate_kvk;
 /// The most entries one bulk call may hold.
 pub const MAX_BULK: usize = 1000;
 
-/// The certificate with this number, as it stands on `today`.
-pub fn by_number(
-    conn: &mut DbConnection,
-    number: &str,
-    today: NaiveDate,
-) -> AppResult<Option<PublicCertificate>> {
-    let Some(number) = super::normalise_number(number) else {
-        return Ok(None);
-    };
-    store::by_number(conn, &number)?
-        .map(|row| row.public(today))
-        .transpose()
-}
-
 /// The certificate a token stands for, once its signature and dates hold.
 pub fn by_token(
     conn: &mut DbConnection,

@@ -101,14 +101,11 @@ pub async fn verify_page(
                 })
                 .await
         }
-        (None, Some(number)) => {
-            state
-                .db
-                .read(move |c| {
-                    Ok(verify::by_number(c, &number, today)?.map(|cert| Shown::new(cert, false)))
-                })
-                .await
-        }
+        (None, Some(number)) => state
+            .verified
+            .by_number(&state.db, &number, today)
+            .await
+            .map(|found| found.map(|cert| Shown::new(cert, false))),
         (None, None) => Ok(None),
     };
     let (certificate, problem) = match found {

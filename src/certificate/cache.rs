@@ -1,0 +1,219 @@
+//! The certificates that verification by number has looked up, kept in this node's memory, so
+//! that the check an agency repeats all day is answered without a trip to the database.
+//!
+//! Only on SQLite, whose file serves one node: with PostgreSQL another node may change a status
+//! that this node would not hear of, so there every check reads the database. The rows are
+//! kept, not the answers: the status by date is worked out on every check, so a certificate
+//! still expires on its last day. Every write that may change a status clears the memory once
+//! it has ended ([`Verified::write_status`]); a generation count stops a read that was already
+//! under way from putting back the row as it stood before.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::NaiveDate;
+
+use super::store::{self, CertificateRow, CoveredLocation, PublicCertificate};
+use crate::db::{Db, DbConnection};
+use crate::error::{AppError, AppResult};
+
+/// How many certificates are kept at most; when full, the memory starts again empty. The
+/// Dutch register holds a few thousand.
+const CAPACITY: usize = 100_000;
+
+/// A certificate as it was read, with its addresses already parsed.
+#[derive(Debug)]
+struct Known {
+    row: CertificateRow,
+    locations: Vec<CoveredLocation>,
+}
+
+impl Known {
+    fn new(row: CertificateRow) -> AppResult<Self> {
+        let locations = row.public_locations()?;
+        Ok(Self { row, locations })
+    }
+
+    fn public(&self, today: NaiveDate) -> AppResult<PublicCertificate> {
+        self.row.public_with(today, self.locations.clone())
+    }
+}
+
+#[derive(Debug, Default)]
+struct Memory {
+    generation: u64,
+    rows: HashMap<String, Arc<Known>>,
+}
+
+/// Certificates by number, or nothing kept at all when disabled. Clones share the memory.
+#[derive(Debug, Default, Clone)]
+pub struct Verified {
+    memory: Option<Arc<Mutex<Memory>>>,
+}
+
+impl Verified {
+    /// Keeps certificates in memory when `enabled`: only where this node is the only writer.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            memory: enabled.then(Arc::default),
+        }
+    }
+
+    /// The certificate with this number as it stands on `today`; `None` for a number never
+    /// issued.
+    pub async fn by_number(
+        &self,
+        db: &Db,
+        number: &str,
+        today: NaiveDate,
+    ) -> AppResult<Option<PublicCertificate>> {
+        let Some(number) = super::normalise_number(number) else {
+            return Ok(None);
+        };
+        let generation = match self.recall(&number) {
+            Ok(known) => return known.public(today).map(Some),
+            Err(generation) => generation,
+        };
+        let Some(row) = db.read(move |c| store::by_number(c, &number)).await? else {
+            return Ok(None);
+        };
+        let known = Arc::new(Known::new(row)?);
+        self.keep(generation, Arc::clone(&known));
+        known.public(today).map(Some)
+    }
+
+    /// The certificate kept under this number, or the generation to [`keep`](Self::keep) a
+    /// row read now under.
+    fn recall(&self, number: &str) -> Result<Arc<Known>, u64> {
+        let Some(memory) = self.lock() else {
+            return Err(0);
+        };
+        memory.rows.get(number).cloned().ok_or(memory.generation)
+    }
+
+    /// Keeps a row read in `generation`, unless a write has ended since.
+    fn keep(&self, generation: u64, known: Arc<Known>) {
+        let Some(mut memory) = self.lock() else {
+            return;
+        };
+        if memory.generation != generation {
+            return;
+        }
+        if memory.rows.len() >= CAPACITY {
+            memory.rows.clear();
+        }
+        memory.rows.insert(known.row.number.clone(), known);
+    }
+
+    /// Runs a write that may change a certificate's status, then forgets every certificate
+    /// kept. The write runs to its end even if the caller goes away meanwhile (a dropped
+    /// request), so the memory is never left holding a status from before a commit.
+    pub async fn write_status<T, F>(&self, db: &Db, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (verified, db) = (self.clone(), db.clone());
+        actix_web::rt::spawn(async move {
+            let written = db.write(f).await;
+            verified.forget();
+            written
+        })
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("a certificate write stopped: {e}")))?
+    }
+
+    /// Drops every certificate kept, and turns away what reads under way would put back.
+    fn forget(&self) {
+        if let Some(mut memory) = self.lock() {
+            memory.generation += 1;
+            memory.rows.clear();
+        }
+    }
+
+    fn lock(&self) -> Option<MutexGuard<'_, Memory>> {
+        // Nothing that runs under the lock panics; a poisoned lock still holds a whole map.
+        self.memory
+            .as_ref()
+            .map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certificate::Status;
+
+    fn known(number: &str, status: Status, valid_until: NaiveDate) -> Arc<Known> {
+        let at = NaiveDate::from_ymd_opt(2026, 1, 5)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("date");
+        let row = CertificateRow {
+            id: "c1".into(),
+            number: number.into(),
+            provider_id: "p1".into(),
+            kvk_number: "12345678".into(),
+            provider_name: "Huisvesting BV".into(),
+            scheme: "snf".into(),
+            norm_version: "2025-07-01".into(),
+            norm_hash: "ab".into(),
+            locations: r#"[{"id":"l1","street":"Dorpsstraat","house_number":"1","postcode":"1234 AB","city":"Zoëterwoude"}]"#.into(),
+            inspections: "[]".into(),
+            valid_from: at.date(),
+            valid_until,
+            status: <&str>::from(status).into(),
+            status_reason: None,
+            status_changed_at: at,
+            kid: "k1".into(),
+            token: "t".into(),
+            issued_by: "admin".into(),
+            issued_at: at,
+        };
+        Arc::new(Known::new(row).expect("locations parse"))
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, d).expect("date")
+    }
+
+    #[test]
+    fn a_kept_certificate_still_expires_by_date_and_hides_register_ids() {
+        let verified = Verified::new(true);
+        let generation = verified.recall("SNF-2026-00001").expect_err("empty");
+        verified.keep(generation, known("SNF-2026-00001", Status::Valid, day(10)));
+        let kept = verified.recall("SNF-2026-00001").expect("kept");
+        assert_eq!(kept.public(day(10)).expect("public").status, Status::Valid);
+        let after = kept.public(day(11)).expect("public");
+        assert_eq!(after.status, Status::Expired);
+        assert_eq!(after.locations[0].id, None);
+        assert_eq!(after.locations[0].city, "Zoëterwoude");
+    }
+
+    #[test]
+    fn a_read_under_way_during_a_write_is_not_kept() {
+        let verified = Verified::new(true);
+        verified.keep(0, known("SNF-2026-00002", Status::Valid, day(31)));
+        let generation = verified.recall("SNF-2026-00001").expect_err("not kept yet");
+        // A status write ends while the read of the old row is under way.
+        verified.forget();
+        assert!(verified.recall("SNF-2026-00002").is_err(), "forgotten");
+        verified.keep(generation, known("SNF-2026-00001", Status::Valid, day(31)));
+        let next = verified
+            .recall("SNF-2026-00001")
+            .expect_err("the old row was not kept");
+        verified.keep(next, known("SNF-2026-00001", Status::Suspended, day(31)));
+        let kept = verified.recall("SNF-2026-00001").expect("kept");
+        assert_eq!(
+            kept.public(day(1)).expect("public").status,
+            Status::Suspended
+        );
+    }
+
+    #[test]
+    fn disabled_keeps_nothing() {
+        let verified = Verified::new(false);
+        let generation = verified.recall("SNF-2026-00001").expect_err("nothing");
+        verified.keep(generation, known("SNF-2026-00001", Status::Valid, day(31)));
+        assert!(verified.recall("SNF-2026-00001").is_err());
+    }
+}
