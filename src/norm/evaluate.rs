@@ -129,50 +129,114 @@ pub(super) fn render(template: &str, value_of: impl Fn(&str) -> Option<cel::Valu
     out
 }
 
+/// A fact as CEL reads it, held in place rather than boxed.
+#[derive(Clone, Copy)]
+enum Scalar {
+    Int(CelInt),
+    Double(CelDouble),
+    Bool(CelBool),
+}
+
+impl Scalar {
+    fn of(value: &FactValue) -> Self {
+        match *value {
+            FactValue::Integer(v) => Self::Int(CelInt::from(v)),
+            FactValue::Number(v) => Self::Double(CelDouble::from(v)),
+            FactValue::Boolean(v) => Self::Bool(CelBool::from(v)),
+        }
+    }
+
+    fn val(&self) -> &dyn Val {
+        match self {
+            Self::Int(v) => v,
+            Self::Double(v) => v,
+            Self::Bool(v) => v,
+        }
+    }
+}
+
 /// Variables for the expressions, found by name without copying: CEL asks a resolver before
-/// its own maps, so binding a room's fields costs a boxed value each and no map inserts.
+/// its own maps, so binding a room's fields takes no allocation and no map inserts. A name not
+/// bound here (or bound without a value: not given) is looked up in the enclosing variables:
+/// an element's fields, then the item's thresholds, then the location's facts. One resolver
+/// answers for all three, so CEL never walks its scopes to find a fact.
 struct Vars<'a> {
     /// Sorted by name.
-    entries: Vec<(&'a str, Box<dyn Val>)>,
+    entries: Vec<(&'a str, Option<Scalar>)>,
+    outer: Option<&'a Vars<'a>>,
 }
 
 impl<'a> Vars<'a> {
-    fn new(mut entries: Vec<(&'a str, Box<dyn Val>)>) -> Self {
+    fn new(mut entries: Vec<(&'a str, Option<Scalar>)>) -> Self {
         entries.sort_by(|a, b| a.0.cmp(b.0));
-        Self { entries }
+        Self {
+            entries,
+            outer: None,
+        }
+    }
+
+    fn within(self, outer: &'a Vars<'a>) -> Self {
+        Self {
+            outer: Some(outer),
+            ..self
+        }
+    }
+
+    fn of<'v>(values: impl Iterator<Item = (&'a str, &'v FactValue)>) -> Self {
+        Self::new(
+            values
+                .map(|(name, v)| (name, Some(Scalar::of(v))))
+                .collect(),
+        )
+    }
+
+    /// Identifies the values bound, so that identical rooms or residents (the same furniture
+    /// in every sleeping place, say) are judged once. `None` when more are bound than a key
+    /// holds: such elements are simply judged each.
+    fn key(&self) -> Option<ElementKey> {
+        let mut key = [(0, 0); 6];
+        if self.entries.len() > key.len() {
+            return None;
+        }
+        for (slot, (_, value)) in key.iter_mut().zip(&self.entries) {
+            *slot = match value {
+                None => (0, 0),
+                Some(Scalar::Int(v)) => (1, **v as u64),
+                Some(Scalar::Double(v)) => (2, v.to_bits()),
+                Some(Scalar::Bool(v)) => (3, u64::from(**v)),
+            };
+        }
+        Some(key)
     }
 }
 
 impl VariableResolver for Vars<'_> {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        self.entries
+        let own = self
+            .entries
             .binary_search_by(|(name, _)| (*name).cmp(variable))
             .ok()
-            .map(|i| CowVal::Borrowed(self.entries[i].1.as_ref()))
-    }
-}
-
-fn boxed(value: &FactValue) -> Box<dyn Val> {
-    match *value {
-        FactValue::Integer(v) => Box::new(CelInt::from(v)),
-        FactValue::Number(v) => Box::new(CelDouble::from(v)),
-        FactValue::Boolean(v) => Box::new(CelBool::from(v)),
+            .and_then(|i| self.entries[i].1.as_ref());
+        match own {
+            Some(value) => Some(CowVal::Borrowed(value.val())),
+            None => self.outer?.resolve(variable),
+        }
     }
 }
 
 /// Derived values by name, as computed for one evaluation.
 type Derived<'a> = Vec<(&'a str, cel::Value)>;
 
-/// Runs an item's derived values and check in a child of `parent` that also sees `own` (an
-/// element's fields). `Ok` with whether it is met and the derived values (for the explanation),
-/// or why the check could not run.
+/// Runs an item's derived values and check in a child of `root` (CEL's functions) that sees
+/// `vars`. `Ok` with whether it is met and the derived values (for the explanation), or why the
+/// check could not run.
 fn judge<'a>(
     item: &'a Item,
-    parent: &cel::Context<'_, '_>,
-    own: &Vars<'_>,
+    root: &cel::Context<'_, '_>,
+    vars: &Vars<'_>,
 ) -> Result<(bool, Derived<'a>), String> {
-    let mut scope = parent.new_inner_scope();
-    scope.set_variable_resolver(own);
+    let mut scope = root.new_inner_scope();
+    scope.set_variable_resolver(vars);
     let mut derived = Vec::with_capacity(item.derived.len());
     for (name, program) in &item.derived {
         let value = program
@@ -210,26 +274,8 @@ fn lookup(
         .map(to_cel)
 }
 
-/// Identifies an element by the values its item reads, so that identical rooms or residents
-/// (the same furniture in every sleeping place, say) are judged once. `None` when the item reads
-/// more fields than a key holds: such elements are simply judged each.
+/// The values an item reads of an element, by kind and bits.
 type ElementKey = [(u8, u64); 6];
-
-fn element_key(element: &Element, fields: &[String]) -> Option<ElementKey> {
-    let mut key = [(0, 0); 6];
-    if fields.len() > key.len() {
-        return None;
-    }
-    for (slot, field) in key.iter_mut().zip(fields) {
-        *slot = match element.get(field) {
-            None => (0, 0),
-            Some(FactValue::Integer(v)) => (1, *v as u64),
-            Some(FactValue::Number(v)) => (2, v.to_bits()),
-            Some(FactValue::Boolean(v)) => (3, u64::from(*v)),
-        };
-    }
-    Some(key)
-}
 
 impl NormVersion {
     /// Judges `facts` for an inspection of `kind` on `date`. Items of the other inspection kind
@@ -244,15 +290,21 @@ impl NormVersion {
         let register = self.facts.from_register(location);
         let mut known: Known<'_> = register.iter().map(|(k, v)| (k.as_str(), v)).collect();
         known.extend(facts.values.iter().map(|(k, v)| (k.as_str(), v)));
-        // The location's facts are bound once; each item adds its thresholds in a child scope.
-        let location_vars = Vars::new(known.iter().map(|(k, v)| (*k, boxed(v))).collect());
-        let mut root = cel::Context::with_env(self.env.clone());
-        root.set_variable_resolver(&location_vars);
+        // The location's facts are bound once; each item binds its thresholds within them.
+        let location_vars = Vars::of(known.iter().map(|(k, v)| (*k, *v)));
+        let root = cel::Context::with_env(self.env.clone());
         let items: Vec<ItemVerdict> = self
             .items
             .iter()
             .filter(|item| item.inspection == kind)
-            .map(|item| self.evaluate_item(item, location, date, facts, &known, &root))
+            .map(|item| {
+                let bound = Bound {
+                    root: &root,
+                    location: &location_vars,
+                    known: &known,
+                };
+                self.evaluate_item(item, location, date, facts, &bound)
+            })
             .collect();
         let mut missing: Vec<String> = items
             .iter()
@@ -285,9 +337,9 @@ impl NormVersion {
         location: &LocationProfile,
         date: NaiveDate,
         facts: &Facts,
-        known: &Known<'_>,
-        root: &cel::Context<'_, '_>,
+        bound: &Bound<'_, '_>,
     ) -> ItemVerdict {
+        let known = bound.known;
         let mut verdict = ItemVerdict {
             id: item.id.clone(),
             status: ItemStatus::NotApplicable,
@@ -322,9 +374,7 @@ impl NormVersion {
                 },
             );
         }
-        let param_vars = Vars::new(params.iter().map(|(n, v)| (*n, boxed(v))).collect());
-        let mut scope = root.new_inner_scope();
-        scope.set_variable_resolver(&param_vars);
+        let param_vars = Vars::of(params.iter().copied()).within(bound.location);
 
         // Facts that are not given stay unbound: a check that does not need them (one behind a
         // condition, such as the service date of gas appliances where there are none) still
@@ -340,7 +390,7 @@ impl NormVersion {
         }
 
         let outcome = match &item.per {
-            None => match judge(item, &scope, &Vars::new(Vec::new())) {
+            None => match judge(item, bound.root, &param_vars) {
                 Ok((met, derived)) => Ok((
                     met,
                     render(&item.explain, |n| lookup(n, &derived, None, &params, known)),
@@ -361,7 +411,8 @@ impl NormVersion {
                         item,
                         collection,
                         elements,
-                        scope: &scope,
+                        root: bound.root,
+                        vars: &param_vars,
                         params: &params,
                         known,
                     };
@@ -412,7 +463,8 @@ impl NormVersion {
             item,
             collection,
             elements,
-            scope,
+            root,
+            vars,
             params,
             known,
         } = *each;
@@ -422,6 +474,10 @@ impl NormVersion {
             .get(collection)
             .map_or("element", |c| &*c.element.en);
         let mut short = Vec::new();
+        // The item's fields of the element at hand, bound for the expressions; `reads_each` is
+        // sorted, so this holds them in its order.
+        let mut own =
+            Vars::new(item.reads_each.iter().map(|f| (f.as_str(), None)).collect()).within(vars);
         // The values used, a column per field: {"area_m2": [10.5, 11.0, …], …}.
         let mut used: Vec<Vec<serde_json::Value>> = item
             .reads_each
@@ -430,25 +486,17 @@ impl NormVersion {
             .collect();
         let mut judged: BTreeMap<ElementKey, (bool, Derived<'_>)> = BTreeMap::new();
         for (index, element) in elements.iter().enumerate() {
-            for (column, field) in used.iter_mut().zip(&item.reads_each) {
-                column.push(
-                    element
-                        .get(field)
-                        .map_or(serde_json::Value::Null, FactValue::to_json),
-                );
+            for ((field, slot), column) in own.entries.iter_mut().zip(&mut used) {
+                let value = element.get(*field);
+                column.push(value.map_or(serde_json::Value::Null, FactValue::to_json));
+                *slot = value.map(Scalar::of);
             }
-            let key = element_key(element, &item.reads_each);
+            let key = own.key();
             let (met, derived) = match key.and_then(|k| judged.get(&k)) {
                 Some((met, derived)) => (*met, derived.clone()),
                 None => {
-                    let own = Vars::new(
-                        item.reads_each
-                            .iter()
-                            .filter_map(|f| element.get(f).map(|v| (f.as_str(), boxed(v))))
-                            .collect(),
-                    );
                     if let Some(inline) = &item.check_inline {
-                        let mut quick = scope.new_inner_scope();
+                        let mut quick = root.new_inner_scope();
                         quick.set_variable_resolver(&own);
                         if let Ok(cel::Value::Bool(true)) = inline.execute(&quick) {
                             if let Some(k) = key {
@@ -457,7 +505,7 @@ impl NormVersion {
                             continue;
                         }
                     }
-                    match judge(item, scope, &own) {
+                    match judge(item, root, &own) {
                         Ok((met, derived)) => {
                             if let Some(k) = key {
                                 judged.insert(k, (met, derived.clone()));
@@ -466,10 +514,11 @@ impl NormVersion {
                         }
                         // A field it needs is not answered, or the norm file is at fault.
                         Err(reason) => {
-                            let absent =
-                                item.reads_each.iter().filter(|f| !element.contains_key(*f));
-                            let mut missing: Vec<String> = absent
-                                .map(|f| format!("{collection}[{index}].{f}"))
+                            let mut missing: Vec<String> = own
+                                .entries
+                                .iter()
+                                .filter(|(_, value)| value.is_none())
+                                .map(|(f, _)| format!("{collection}[{index}].{f}"))
                                 .collect();
                             if missing.is_empty() {
                                 return Err(reason);
@@ -525,8 +574,18 @@ struct Each<'a, 'f> {
     item: &'a Item,
     collection: &'a str,
     elements: &'a [Element],
-    scope: &'a cel::Context<'a, 'a>,
+    root: &'a cel::Context<'a, 'a>,
+    /// The item's thresholds, within the location's facts.
+    vars: &'a Vars<'a>,
     params: &'a [(&'a str, &'a FactValue)],
+    known: &'a Known<'f>,
+}
+
+/// What every item of one evaluation reads: CEL's functions, and the location's facts both as
+/// the expressions see them and as given.
+struct Bound<'a, 'f> {
+    root: &'a cel::Context<'a, 'a>,
+    location: &'a Vars<'a>,
     known: &'a Known<'f>,
 }
 
