@@ -367,18 +367,19 @@ pub fn next_in_sequence(conn: &mut DbConnection, name: &str) -> AppResult<i64> {
     Ok(drawn.value)
 }
 
-/// Inserts many rows in one statement. `MultiConnection` cannot carry a multi-row insert, so
-/// each backend runs it on its own connection type.
+/// Inserts many rows in one statement, with what follows the rows (an `.on_conflict(…)`
+/// clause, say). `MultiConnection` cannot carry a multi-row insert, so each backend runs it on
+/// its own connection type.
 #[macro_export]
 macro_rules! insert_all {
-    ($conn:expr, $table:expr, $rows:expr) => {{
+    ($conn:expr, $table:expr, $rows:expr $(, $($then:tt)+)?) => {{
         use diesel::RunQueryDsl as _;
         match $conn {
             $crate::db::DbConnection::Sqlite(c) => {
-                diesel::insert_into($table).values($rows).execute(c)
+                diesel::insert_into($table).values($rows)$($($then)+)?.execute(c)
             }
             $crate::db::DbConnection::Postgres(c) => {
-                diesel::insert_into($table).values($rows).execute(c)
+                diesel::insert_into($table).values($rows)$($($then)+)?.execute(c)
             }
         }
     }};

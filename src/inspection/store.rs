@@ -242,8 +242,10 @@ pub fn list(
 
 // ---- answers ----------------------------------------------------------------------------------
 
+/// `None` is written as NULL rather than as SQL's DEFAULT, which SQLite lacks: diesel then
+/// inserts a batch in one statement instead of one per row.
 #[derive(Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = answers)]
+#[diesel(table_name = answers, treat_none_as_default_value = false)]
 struct AnswerRow {
     inspection_id: String,
     question: String,
@@ -279,19 +281,25 @@ pub fn answers_of(
         .collect()
 }
 
-/// Applies changed answers of one inspection together: the old answers to those questions go,
-/// the new ones (those not cleared) come in one statement.
+/// Applies changed answers of one inspection together: the cleared ones go, the others are set
+/// in one statement.
 pub fn replace_answers(conn: &mut DbConnection, changes: &[AnswerChange<'_>]) -> AppResult<()> {
     let Some(first) = changes.first() else {
         return Ok(());
     };
-    let questions: Vec<&str> = changes.iter().map(|c| c.question).collect();
-    diesel::delete(
-        answers::table
-            .filter(answers::inspection_id.eq(first.inspection_id))
-            .filter(answers::question.eq_any(&questions)),
-    )
-    .execute(conn)?;
+    let cleared: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.value.is_none())
+        .map(|c| c.question)
+        .collect();
+    if !cleared.is_empty() {
+        diesel::delete(
+            answers::table
+                .filter(answers::inspection_id.eq(first.inspection_id))
+                .filter(answers::question.eq_any(&cleared)),
+        )
+        .execute(conn)?;
+    }
     let rows = changes
         .iter()
         .filter_map(|c| {
@@ -309,7 +317,22 @@ pub fn replace_answers(conn: &mut DbConnection, changes: &[AnswerChange<'_>]) ->
         .collect::<Result<Vec<_>, _>>()
         .map_err(AppError::internal)?;
     if !rows.is_empty() {
-        crate::insert_all!(conn, answers::table, &rows)?;
+        use diesel::upsert::excluded;
+        // An answer given before is changed in place: its key, and so the index, stays.
+        crate::insert_all!(
+            conn,
+            answers::table,
+            &rows,
+            .on_conflict((answers::inspection_id, answers::question))
+            .do_update()
+            .set((
+                answers::value.eq(excluded(answers::value)),
+                answers::set_by.eq(excluded(answers::set_by)),
+                answers::device_time.eq(excluded(answers::device_time)),
+                answers::server_time.eq(excluded(answers::server_time)),
+                answers::set_in_version.eq(excluded(answers::set_in_version)),
+            ))
+        )?;
     }
     Ok(())
 }

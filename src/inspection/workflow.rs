@@ -276,36 +276,41 @@ pub fn version_of<'n>(
     date: NaiveDate,
 ) -> AppResult<&'n NormVersion> {
     match &row.norm_hash {
-        Some(hash) => norms.version_by_hash(&row.scheme, hash).ok_or_else(|| {
-            AppError::conflict(
-                "norm_version_unavailable",
-                format!(
-                    "this inspection is pinned to {} {} (hash {hash}), which this node no longer has",
-                    row.scheme,
-                    row.norm_version.as_deref().unwrap_or("?")
-                ),
-            )
-        }),
+        Some(hash) => pinned(norms, row, hash),
         None => norms
             .select(&row.scheme, date, location)
             .map_err(|e| AppError::conflict(e.code(), e.to_string())),
     }
 }
 
+fn pinned<'n>(norms: &'n Registry, row: &InspectionRow, hash: &str) -> AppResult<&'n NormVersion> {
+    norms.version_by_hash(&row.scheme, hash).ok_or_else(|| {
+        AppError::conflict(
+            "norm_version_unavailable",
+            format!(
+                "this inspection is pinned to {} {} (hash {hash}), which this node no longer has",
+                row.scheme,
+                row.norm_version.as_deref().unwrap_or("?")
+            ),
+        )
+    })
+}
+
 /// Starts the inspection: the checklist is pinned to the version in force on `today` (for a
 /// re-inspection: the version the findings were made under). Starting twice changes nothing.
-pub fn start(
+/// Answers the version it is pinned to.
+pub fn start<'n>(
     conn: &mut DbConnection,
-    norms: &Registry,
+    norms: &'n Registry,
     caller: &Caller,
     row: &mut InspectionRow,
     today: NaiveDate,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<&'n NormVersion> {
     must_be_assigned(caller, row)?;
     match row.status()? {
         Status::Planned => {}
-        Status::InProgress => return Ok(()),
+        Status::InProgress => return started(conn, norms, row, today),
         Status::Submitted | Status::Superseded => {
             return Err(AppError::conflict(
                 "inspection_locked",
@@ -336,7 +341,21 @@ pub fn start(
         conn,
         Some(&before),
         Some(&row.to_api()?),
-    )
+    )?;
+    started(conn, norms, row, today)
+}
+
+/// The version a started inspection is pinned to, found without reading its location.
+fn started<'n>(
+    conn: &mut DbConnection,
+    norms: &'n Registry,
+    row: &InspectionRow,
+    today: NaiveDate,
+) -> AppResult<&'n NormVersion> {
+    match &row.norm_hash {
+        Some(hash) => pinned(norms, row, hash),
+        None => version_of(norms, row, &profile(conn, row)?, today),
+    }
 }
 
 // ---- answers ----------------------------------------------------------------------------------
@@ -430,7 +449,7 @@ pub fn save_answers(
             ),
         ));
     }
-    start(conn, norms, caller, &mut row, today, now)?;
+    let version = start(conn, norms, caller, &mut row, today, now)?;
 
     let stored = store::answers_of(conn, id)?;
     let found = conflicts(request.base_version, &batch.answers, &stored);
@@ -454,8 +473,6 @@ pub fn save_answers(
         return Ok(answer);
     }
 
-    let location = profile(conn, &row)?;
-    let version = version_of(norms, &row, &location, today)?;
     let given: serde_json::Map<String, serde_json::Value> = batch
         .answers
         .iter()
@@ -567,9 +584,7 @@ pub fn add_photo(
             "this inspection was submitted and is locked",
         ));
     }
-    start(conn, norms, caller, &mut row, today, now)?;
-    let location = profile(conn, &row)?;
-    let version = version_of(norms, &row, &location, today)?;
+    let version = start(conn, norms, caller, &mut row, today, now)?;
     let known = version.facts.facts.contains_key(question)
         || version.facts.collections.contains_key(question)
         || version.item(question).is_some();

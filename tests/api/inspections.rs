@@ -13,6 +13,7 @@ crate::on_both_backends!(
     a_correction_replaces_the_inspection_it_corrects,
     findings_become_overdue,
     a_letter_waiting_when_a_reinspection_closes_the_finding_is_not_decided,
+    a_batch_sets_changes_and_clears_answers_together,
 );
 
 /// The register and the people of one test.
@@ -109,6 +110,51 @@ fn version(reply: &Reply) -> i64 {
         .trim_matches('"')
         .parse()
         .unwrap()
+}
+
+/// One batch may set new answers, change given ones and clear others (`null`); each question
+/// then holds exactly what the last batch said of it.
+async fn a_batch_sets_changes_and_clears_answers_together(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = world(&app).await;
+    let id = plan(&app, &w, "periodic", json!({})).await.id();
+    let first = app.answer(&w.inspector, &id, "b1", 1, first_batch()).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+
+    let mixed = app
+        .answer(
+            &w.inspector,
+            &id,
+            "b2",
+            2,
+            json!({"toilets": 2, "showers": null, "gas_appliances": false}),
+        )
+        .await;
+    assert_eq!(mixed.status, StatusCode::OK, "{:?}", mixed.body);
+    assert_eq!(mixed.body["version"], 3);
+    let answered = &mixed.body["answers"];
+    assert_eq!(answered["toilets"]["value"], 2);
+    assert_eq!(answered["toilets"]["set_in_version"], 3);
+    assert_eq!(answered["gas_appliances"]["value"], false);
+    assert!(answered.get("showers").is_none(), "{answered}");
+
+    let all = app
+        .get(&format!("/api/v1/inspections/{id}"), &w.inspector)
+        .await;
+    let answers = all.body["answers"].as_object().unwrap();
+    assert!(!answers.contains_key("showers"), "cleared");
+    assert_eq!(answers["toilets"]["value"], 2);
+    assert_eq!(answers["residents"]["value"], 8);
+    assert_eq!(answers["residents"]["set_in_version"], 2, "untouched");
+    assert_eq!(answers.len(), 8, "{answers:?}");
+
+    // A cleared question can be answered again.
+    let again = app
+        .answer(&w.inspector, &id, "b3", 3, json!({"showers": 3}))
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    assert_eq!(again.body["answers"]["showers"]["value"], 3);
+    assert_eq!(again.body["answers"]["showers"]["set_in_version"], 4);
 }
 
 async fn the_whole_path_from_plan_to_closed_findings(backend: Backend) {
