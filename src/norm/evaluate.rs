@@ -161,14 +161,14 @@ impl Scalar {
 /// an element's fields, then the item's thresholds, then the location's facts. One resolver
 /// answers for all three, so CEL never walks its scopes to find a fact.
 struct Vars<'a> {
-    /// Sorted by name.
+    /// Sorted by length, then name: most comparisons end at the length.
     entries: Vec<(&'a str, Option<Scalar>)>,
     outer: Option<&'a Vars<'a>>,
 }
 
 impl<'a> Vars<'a> {
     fn new(mut entries: Vec<(&'a str, Option<Scalar>)>) -> Self {
-        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries.sort_by(|a, b| by_length(a.0, b.0));
         Self {
             entries,
             outer: None,
@@ -210,11 +210,15 @@ impl<'a> Vars<'a> {
     }
 }
 
+fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
 impl VariableResolver for Vars<'_> {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
         let own = self
             .entries
-            .binary_search_by(|(name, _)| (*name).cmp(variable))
+            .binary_search_by(|(name, _)| by_length(name, variable))
             .ok()
             .and_then(|i| self.entries[i].1.as_ref());
         match own {
@@ -474,8 +478,7 @@ impl NormVersion {
             .get(collection)
             .map_or("element", |c| &*c.element.en);
         let mut short = Vec::new();
-        // The item's fields of the element at hand, bound for the expressions; `reads_each` is
-        // sorted, so this holds them in its order.
+        // The item's fields of the element at hand, bound for the expressions.
         let mut own =
             Vars::new(item.reads_each.iter().map(|f| (f.as_str(), None)).collect()).within(vars);
         // The values used, a column per field: {"area_m2": [10.5, 11.0, …], …}.
@@ -523,6 +526,7 @@ impl NormVersion {
                             if missing.is_empty() {
                                 return Err(reason);
                             }
+                            missing.sort();
                             verdict.missing.append(&mut missing);
                             continue;
                         }
@@ -538,10 +542,10 @@ impl NormVersion {
                 }));
             }
         }
-        let columns = item
-            .reads_each
+        let columns = own
+            .entries
             .iter()
-            .cloned()
+            .map(|(field, _)| (*field).to_owned())
             .zip(used.into_iter().map(serde_json::Value::Array))
             .collect();
         verdict
