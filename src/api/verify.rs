@@ -163,14 +163,21 @@ pub async fn bulk(
     }
     let checked_at = state.clock.now();
     let today = checked_at.date_naive();
-    let results = state
-        .db
-        .read(move |c| match (body.numbers, body.kvk_numbers) {
-            (Some(numbers), _) => verify::by_numbers(c, &numbers, today).map(BulkResults::Numbers),
-            (_, Some(kvks)) => verify::standings(c, &kvks, today).map(BulkResults::Providers),
-            (None, None) => Ok(BulkResults::Numbers(Vec::new())),
-        })
-        .await?;
+    let results = match (body.numbers, body.kvk_numbers) {
+        (Some(numbers), _) => BulkResults::Numbers(
+            state
+                .verified
+                .by_numbers(&state.db, &numbers, today)
+                .await?,
+        ),
+        (_, Some(kvks)) => BulkResults::Providers(
+            state
+                .db
+                .read(move |c| verify::standings(c, &kvks, today))
+                .await?,
+        ),
+        (None, None) => BulkResults::Numbers(Vec::new()),
+    };
     Ok(web::Json(BulkAnswer {
         checked_at,
         results,

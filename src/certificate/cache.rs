@@ -14,12 +14,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::NaiveDate;
 
 use super::store::{self, CertificateRow, CoveredLocation, PublicCertificate};
+use super::verify::NumberAnswer;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 
 /// How many certificates are kept at most; when full, the memory starts again empty. The
 /// Dutch register holds a few thousand.
-const CAPACITY: usize = 100_000;
+const CAPACITY: usize = 20_000;
 
 /// A certificate as it was read, with its addresses already parsed.
 #[derive(Debug)]
@@ -70,39 +71,100 @@ impl Verified {
         let Some(number) = super::normalise_number(number) else {
             return Ok(None);
         };
-        let generation = match self.recall(&number) {
-            Ok(known) => return known.public(today).map(Some),
-            Err(generation) => generation,
-        };
-        let Some(row) = db.read(move |c| store::by_number(c, &number)).await? else {
-            return Ok(None);
-        };
-        let known = Arc::new(Known::new(row)?);
-        self.keep(generation, Arc::clone(&known));
-        known.public(today).map(Some)
+        let found = self.lookup(db, vec![number]).await?;
+        found.values().next().map(|k| k.public(today)).transpose()
     }
 
-    /// The certificate kept under this number, or the generation to [`keep`](Self::keep) a
-    /// row read now under.
-    fn recall(&self, number: &str) -> Result<Arc<Known>, u64> {
+    /// Every number, answered in the order sent.
+    pub async fn by_numbers(
+        &self,
+        db: &Db,
+        numbers: &[String],
+        today: NaiveDate,
+    ) -> AppResult<Vec<NumberAnswer>> {
+        let normalised: Vec<Option<String>> =
+            numbers.iter().map(|n| super::normalise_number(n)).collect();
+        let mut wanted: Vec<String> = normalised.iter().flatten().cloned().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let found = self.lookup(db, wanted).await?;
+        numbers
+            .iter()
+            .zip(normalised)
+            .map(
+                |(sent, number)| match number.as_deref().and_then(|n| found.get(n)) {
+                    Some(known) => known.public(today).map(NumberAnswer::Known),
+                    None => Ok(NumberAnswer::Unknown {
+                        number: sent.clone(),
+                        status: "unknown",
+                    }),
+                },
+            )
+            .collect()
+    }
+
+    /// The certificates with these (normalised, distinct) numbers that were issued: from
+    /// memory where kept, the others from the database in one read.
+    async fn lookup(
+        &self,
+        db: &Db,
+        numbers: Vec<String>,
+    ) -> AppResult<HashMap<String, Arc<Known>>> {
+        let (mut found, missing, generation) = self.recall(numbers);
+        let rows = match missing.as_slice() {
+            [] => Vec::new(),
+            [number] => {
+                let number = number.clone();
+                db.read(move |c| store::by_number(c, &number))
+                    .await?
+                    .into_iter()
+                    .collect()
+            }
+            _ => db.read(move |c| store::by_numbers(c, &missing)).await?,
+        };
+        let read = rows
+            .into_iter()
+            .map(|row| Known::new(row).map(Arc::new))
+            .collect::<AppResult<Vec<_>>>()?;
+        self.keep(generation, &read);
+        found.extend(read.into_iter().map(|k| (k.row.number.clone(), k)));
+        Ok(found)
+    }
+
+    /// The certificates kept of `numbers`, the numbers not kept, and the generation to
+    /// [`keep`](Self::keep) rows read now under.
+    fn recall(&self, numbers: Vec<String>) -> (HashMap<String, Arc<Known>>, Vec<String>, u64) {
         let Some(memory) = self.lock() else {
-            return Err(0);
+            return (HashMap::new(), numbers, 0);
         };
-        memory.rows.get(number).cloned().ok_or(memory.generation)
+        let (mut found, mut missing) = (HashMap::new(), Vec::new());
+        for number in numbers {
+            match memory.rows.get(&number) {
+                Some(known) => {
+                    found.insert(number, Arc::clone(known));
+                }
+                None => missing.push(number),
+            }
+        }
+        (found, missing, memory.generation)
     }
 
-    /// Keeps a row read in `generation`, unless a write has ended since.
-    fn keep(&self, generation: u64, known: Arc<Known>) {
+    /// Keeps rows read in `generation`, unless a write has ended since.
+    fn keep(&self, generation: u64, read: &[Arc<Known>]) {
         let Some(mut memory) = self.lock() else {
             return;
         };
-        if memory.generation != generation {
+        if memory.generation != generation || read.is_empty() {
             return;
         }
-        if memory.rows.len() >= CAPACITY {
+        if memory.rows.len() + read.len() > CAPACITY {
             memory.rows.clear();
         }
-        memory.rows.insert(known.row.number.clone(), known);
+        for known in read.iter().take(CAPACITY) {
+            memory
+                .rows
+                .insert(known.row.number.clone(), Arc::clone(known));
+        }
     }
 
     /// Runs a write that may change a certificate's status, then forgets every certificate
@@ -176,12 +238,21 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 12, d).expect("date")
     }
 
+    /// Recalls one number: the certificate kept, or the generation to keep it under.
+    fn recall_one(verified: &Verified, number: &str) -> Result<Arc<Known>, u64> {
+        let (mut found, _, generation) = verified.recall(vec![number.to_owned()]);
+        found.remove(number).ok_or(generation)
+    }
+
     #[test]
     fn a_kept_certificate_still_expires_by_date_and_hides_register_ids() {
         let verified = Verified::new(true);
-        let generation = verified.recall("SNF-2026-00001").expect_err("empty");
-        verified.keep(generation, known("SNF-2026-00001", Status::Valid, day(10)));
-        let kept = verified.recall("SNF-2026-00001").expect("kept");
+        let generation = recall_one(&verified, "SNF-2026-00001").expect_err("empty");
+        verified.keep(
+            generation,
+            &[known("SNF-2026-00001", Status::Valid, day(10))],
+        );
+        let kept = recall_one(&verified, "SNF-2026-00001").expect("kept");
         assert_eq!(kept.public(day(10)).expect("public").status, Status::Valid);
         let after = kept.public(day(11)).expect("public");
         assert_eq!(after.status, Status::Expired);
@@ -192,17 +263,24 @@ mod tests {
     #[test]
     fn a_read_under_way_during_a_write_is_not_kept() {
         let verified = Verified::new(true);
-        verified.keep(0, known("SNF-2026-00002", Status::Valid, day(31)));
-        let generation = verified.recall("SNF-2026-00001").expect_err("not kept yet");
+        verified.keep(0, &[known("SNF-2026-00002", Status::Valid, day(31))]);
+        let (found, missing, generation) =
+            verified.recall(vec!["SNF-2026-00001".into(), "SNF-2026-00002".into()]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(missing, ["SNF-2026-00001"]);
         // A status write ends while the read of the old row is under way.
         verified.forget();
-        assert!(verified.recall("SNF-2026-00002").is_err(), "forgotten");
-        verified.keep(generation, known("SNF-2026-00001", Status::Valid, day(31)));
-        let next = verified
-            .recall("SNF-2026-00001")
-            .expect_err("the old row was not kept");
-        verified.keep(next, known("SNF-2026-00001", Status::Suspended, day(31)));
-        let kept = verified.recall("SNF-2026-00001").expect("kept");
+        assert!(
+            recall_one(&verified, "SNF-2026-00002").is_err(),
+            "forgotten"
+        );
+        verified.keep(
+            generation,
+            &[known("SNF-2026-00001", Status::Valid, day(31))],
+        );
+        let next = recall_one(&verified, "SNF-2026-00001").expect_err("the old row was not kept");
+        verified.keep(next, &[known("SNF-2026-00001", Status::Suspended, day(31))]);
+        let kept = recall_one(&verified, "SNF-2026-00001").expect("kept");
         assert_eq!(
             kept.public(day(1)).expect("public").status,
             Status::Suspended
@@ -212,8 +290,11 @@ mod tests {
     #[test]
     fn disabled_keeps_nothing() {
         let verified = Verified::new(false);
-        let generation = verified.recall("SNF-2026-00001").expect_err("nothing");
-        verified.keep(generation, known("SNF-2026-00001", Status::Valid, day(31)));
-        assert!(verified.recall("SNF-2026-00001").is_err());
+        let generation = recall_one(&verified, "SNF-2026-00001").expect_err("nothing");
+        verified.keep(
+            generation,
+            &[known("SNF-2026-00001", Status::Valid, day(31))],
+        );
+        assert!(recall_one(&verified, "SNF-2026-00001").is_err());
     }
 }

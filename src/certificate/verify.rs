@@ -54,34 +54,6 @@ pub enum NumberAnswer {
     },
 }
 
-/// Every number, answered in the order sent.
-pub fn by_numbers(
-    conn: &mut DbConnection,
-    numbers: &[String],
-    today: NaiveDate,
-) -> AppResult<Vec<NumberAnswer>> {
-    let normalised: Vec<Option<String>> =
-        numbers.iter().map(|n| super::normalise_number(n)).collect();
-    let wanted: Vec<String> = normalised.iter().flatten().cloned().collect();
-    let found: HashMap<String, CertificateRow> = store::by_numbers(conn, &wanted)?
-        .into_iter()
-        .map(|row| (row.number.clone(), row))
-        .collect();
-    numbers
-        .iter()
-        .zip(normalised)
-        .map(
-            |(sent, number)| match number.as_deref().and_then(|n| found.get(n)) {
-                Some(row) => row.public(today).map(NumberAnswer::Known),
-                None => Ok(NumberAnswer::Unknown {
-                    number: sent.clone(),
-                    status: "unknown",
-                }),
-            },
-        )
-        .collect()
-}
-
 /// Whether a provider is registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -142,6 +142,24 @@ async fn verify(app: &TestApp, number: &str) -> Reply {
         .await
 }
 
+/// The status of each number, by a bulk check.
+async fn bulk_statuses(app: &TestApp, numbers: &[&str]) -> Vec<String> {
+    let reply = app
+        .post(
+            "/api/v1/verify/bulk",
+            &Auth::None,
+            json!({ "numbers": numbers }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    reply.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn verify_token(app: &TestApp, token: &str) -> Reply {
     app.post("/api/v1/verify", &Auth::None, json!({"token": token}))
         .await
@@ -213,6 +231,10 @@ async fn verification_follows_every_step_of_the_lifecycle(backend: Backend) {
     step(&seen, "suspended");
     assert_eq!(seen.body["status_reason"], "fire escape blocked");
     step(&verify_token(&app, &token).await, "suspended");
+    assert_eq!(
+        bulk_statuses(&app, &[&number, "SNF-2000-00009"]).await,
+        ["suspended", "unknown"]
+    );
     let again = change(&app, &p.admin, &number, "suspend", "again").await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.code(), "certificate_already_suspended");
@@ -249,6 +271,10 @@ async fn verification_follows_every_step_of_the_lifecycle(backend: Backend) {
     let refused = change(&app, &p.admin, &other_number, "suspend", "too late").await;
     assert_eq!(refused.code(), "certificate_expired");
     step(&verify(&app, &number).await, "withdrawn");
+    assert_eq!(
+        bulk_statuses(&app, &[&other_number, &number, &other_number]).await,
+        ["expired", "withdrawn", "expired"]
+    );
 
     // The history of every change, read back.
     let detail = app
