@@ -142,8 +142,8 @@ async fn verify(app: &TestApp, number: &str) -> Reply {
         .await
 }
 
-/// The status of each number, by a bulk check.
-async fn bulk_statuses(app: &TestApp, numbers: &[&str]) -> Vec<String> {
+/// The answers of a bulk check by number, in the order sent.
+async fn bulk_results(app: &TestApp, numbers: Value) -> Vec<Value> {
     let reply = app
         .post(
             "/api/v1/verify/bulk",
@@ -152,11 +152,14 @@ async fn bulk_statuses(app: &TestApp, numbers: &[&str]) -> Vec<String> {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-    reply.body["results"]
-        .as_array()
-        .unwrap()
+    assert!(reply.body["checked_at"].is_string());
+    reply.body["results"].as_array().unwrap().clone()
+}
+
+fn statuses(results: &[Value]) -> Vec<&str> {
+    results
         .iter()
-        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .map(|r| r["status"].as_str().unwrap())
         .collect()
 }
 
@@ -232,7 +235,7 @@ async fn verification_follows_every_step_of_the_lifecycle(backend: Backend) {
     assert_eq!(seen.body["status_reason"], "fire escape blocked");
     step(&verify_token(&app, &token).await, "suspended");
     assert_eq!(
-        bulk_statuses(&app, &[&number, "SNF-2000-00009"]).await,
+        statuses(&bulk_results(&app, json!([number, "SNF-2000-00009"])).await),
         ["suspended", "unknown"]
     );
     let again = change(&app, &p.admin, &number, "suspend", "again").await;
@@ -272,7 +275,7 @@ async fn verification_follows_every_step_of_the_lifecycle(backend: Backend) {
     assert_eq!(refused.code(), "certificate_expired");
     step(&verify(&app, &number).await, "withdrawn");
     assert_eq!(
-        bulk_statuses(&app, &[&other_number, &number, &other_number]).await,
+        statuses(&bulk_results(&app, json!([other_number, number, other_number])).await),
         ["expired", "withdrawn", "expired"]
     );
 
@@ -844,22 +847,13 @@ async fn bulk_kvk_and_register_answer_every_entry(backend: Backend) {
     );
     change(&app, &a.admin, two, "suspend", "under review").await;
 
-    let bulk = app
-        .post(
-            "/api/v1/verify/bulk",
-            &Auth::None,
-            json!({"numbers": [two, "nonsense!", one.to_lowercase(), "SNF-2020-00001", one]}),
-        )
-        .await;
-    assert_eq!(bulk.status, StatusCode::OK, "{:?}", bulk.body);
-    assert!(bulk.body["checked_at"].is_string());
-    let results = bulk.body["results"].as_array().unwrap();
-    let statuses: Vec<&str> = results
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let results = bulk_results(
+        &app,
+        json!([two, "nonsense!", one.to_lowercase(), "SNF-2020-00001", one]),
+    )
+    .await;
     assert_eq!(
-        statuses,
+        statuses(&results),
         ["suspended", "unknown", "valid", "unknown", "valid"]
     );
     assert_eq!(
