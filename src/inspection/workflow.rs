@@ -298,19 +298,18 @@ fn pinned<'n>(norms: &'n Registry, row: &InspectionRow, hash: &str) -> AppResult
 
 /// Starts the inspection: the checklist is pinned to the version in force on `today` (for a
 /// re-inspection: the version the findings were made under). Starting twice changes nothing.
-/// Answers the version it is pinned to.
-pub fn start<'n>(
+pub fn start(
     conn: &mut DbConnection,
-    norms: &'n Registry,
+    norms: &Registry,
     caller: &Caller,
     row: &mut InspectionRow,
     today: NaiveDate,
     now: NaiveDateTime,
-) -> AppResult<&'n NormVersion> {
+) -> AppResult<()> {
     must_be_assigned(caller, row)?;
     match row.status()? {
         Status::Planned => {}
-        Status::InProgress => return started(conn, norms, row, today),
+        Status::InProgress => return Ok(()),
         Status::Submitted | Status::Superseded => {
             return Err(AppError::conflict(
                 "inspection_locked",
@@ -341,8 +340,7 @@ pub fn start<'n>(
         conn,
         Some(&before),
         Some(&row.to_api()?),
-    )?;
-    started(conn, norms, row, today)
+    )
 }
 
 /// The version a started inspection is pinned to, found without reading its location.
@@ -449,7 +447,7 @@ pub fn save_answers(
             ),
         ));
     }
-    let version = start(conn, norms, caller, &mut row, today, now)?;
+    start(conn, norms, caller, &mut row, today, now)?;
 
     let stored = store::answers_of(conn, id)?;
     let found = conflicts(request.base_version, &batch.answers, &stored);
@@ -473,6 +471,7 @@ pub fn save_answers(
         return Ok(answer);
     }
 
+    let version = started(conn, norms, &row, today)?;
     let given: serde_json::Map<String, serde_json::Value> = batch
         .answers
         .iter()
@@ -584,7 +583,8 @@ pub fn add_photo(
             "this inspection was submitted and is locked",
         ));
     }
-    let version = start(conn, norms, caller, &mut row, today, now)?;
+    start(conn, norms, caller, &mut row, today, now)?;
+    let version = started(conn, norms, &row, today)?;
     let known = version.facts.facts.contains_key(question)
         || version.facts.collections.contains_key(question)
         || version.item(question).is_some();
