@@ -684,6 +684,27 @@ fn build_item(
         }
     }
     let mut fail = |message: String| problems.add(path, line, format!("item {id}: {message}"));
+    // One name, one meaning: a check sees an element's fields over the thresholds over the
+    // location's facts, and its derived values beside them, so a threshold or a derived value
+    // named like something else could read as either.
+    let fact_named = |name: &str| {
+        catalog.facts.contains_key(name) || collection.is_some_and(|c| c.facts.contains_key(name))
+    };
+    for name in params.keys().filter(|name| fact_named(name)) {
+        fail(format!(
+            "parameter {name} has the name of a fact; give it a name of its own"
+        ));
+    }
+    for d in raw
+        .derive
+        .iter()
+        .filter(|d| params.contains_key(&d.name) || fact_named(&d.name))
+    {
+        fail(format!(
+            "derived value {} has the name of a parameter or a fact; give it a name of its own",
+            d.name
+        ));
+    }
     for variable in unknown {
         fail(format!(
             "reads {variable}, which is no declared fact, parameter or earlier derived value"
@@ -926,6 +947,25 @@ confirmed = true
                 .any(|p| p.contains("parameter per_toilet is never used")),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn thresholds_and_derived_values_have_names_of_their_own() {
+        let (path, text) = version(
+            "toilets * per_toilet >= residents",
+            "derive = [{ name = \"per_toilet\", expr = \"8\" }, { name = \"toilets\", expr = \"1\" }]",
+        );
+        let text = text.replace("[item.params.per_toilet]", "[item.params.residents]");
+        let found = problems(vec![scheme(), (path, text)]);
+        for expected in [
+            "parameter residents has the name of a fact",
+            "derived value toilets has the name of a parameter or a fact",
+        ] {
+            assert!(
+                found.iter().any(|p| p.contains(expected)),
+                "{expected}: {found:?}"
+            );
+        }
     }
 
     #[test]
