@@ -67,6 +67,12 @@ pub fn init_tracing(format: LogFormat) {
 pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     let norms = Registry::load_dir(&config.norms_dir)
         .with_context(|| format!("loading the norms from {}", config.norms_dir.display()))?;
+    // A SQLite file serves one node, which then sees every status change and may keep what
+    // verification read; PostgreSQL may be shared by several.
+    let verified = match db::DatabaseUrl::parse(&config.database_url) {
+        Ok(db::DatabaseUrl::Sqlite(path)) => Verified::sole_node_of(&path)?,
+        _ => Verified::off(),
+    };
     let db = Db::connect(&config.database_url, config.database_pool_size)
         .with_context(|| format!("opening the {} database", db_kind(&config.database_url)))?;
     let ran = db.migrate()?;
@@ -88,9 +94,6 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             tracing::info!(%email, "bootstrap admin created");
         }
     }
-    // A SQLite file serves one node, so this node sees every status change; PostgreSQL may
-    // be shared by several.
-    let verified = Verified::new(db.backend() == "sqlite");
     Ok(AppState {
         verified,
         db,

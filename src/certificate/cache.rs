@@ -1,15 +1,19 @@
 //! The certificates that verification by number has looked up, kept in this node's memory, so
 //! that the check an agency repeats all day is answered without a trip to the database.
 //!
-//! Only on SQLite, whose file serves one node: with PostgreSQL another node may change a status
-//! that this node would not hear of, so there every check reads the database. The rows are
+//! Only on SQLite, whose file serves one node, which holds a lock on it for as long as it runs:
+//! with PostgreSQL another node may change a status that this node would not hear of, so there
+//! every check reads the database. The rows are
 //! kept, not the answers: the status by date is worked out on every check, so a certificate
 //! still expires on its last day. Every write that may change a status clears the memory once
 //! it has ended ([`Verified::write_status`]); a generation count stops a read that was already
 //! under way from putting back the row as it stood before.
 
 use std::collections::HashMap;
+use std::fs::{File, OpenOptions, TryLockError};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use anyhow::Context as _;
 
 use chrono::NaiveDate;
 
@@ -46,17 +50,43 @@ struct Memory {
     rows: HashMap<String, Arc<Known>>,
 }
 
-/// Certificates by number, or nothing kept at all when disabled. Clones share the memory.
+/// Certificates by number, or nothing kept at all when off. Clones share the memory.
 #[derive(Debug, Default, Clone)]
 pub struct Verified {
     memory: Option<Arc<Mutex<Memory>>>,
+    /// Held (locked) while the memory is in use: no other node may write the database then.
+    _sole_node: Option<Arc<File>>,
 }
 
 impl Verified {
-    /// Keeps certificates in memory when `enabled`: only where this node is the only writer.
-    pub fn new(enabled: bool) -> Self {
-        Self {
-            memory: enabled.then(Arc::default),
+    /// Keeps nothing: every check reads the database.
+    pub fn off() -> Self {
+        Self::default()
+    }
+
+    /// Keeps certificates in memory for the one node that serves the SQLite file at `path`. It
+    /// locks `path.node-lock` until it stops (the system lets go of the lock when the process
+    /// ends, however it ends); a second node on the same file is refused.
+    pub fn sole_node_of(path: &str) -> anyhow::Result<Self> {
+        let lock_path = format!("{}.node-lock", path.split('?').next().unwrap_or(path));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("opening the node lock {lock_path}"))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self {
+                memory: Some(Arc::default()),
+                _sole_node: Some(Arc::new(file)),
+            }),
+            Err(TryLockError::WouldBlock) => Err(anyhow::anyhow!(
+                "another flexkeur node serves the SQLite database {path} (it holds {lock_path}); \
+                 a SQLite file serves one node: run several nodes on PostgreSQL"
+            )),
+            Err(TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("locking the node lock {lock_path}"))
+            }
         }
     }
 
@@ -244,9 +274,38 @@ mod tests {
         found.remove(number).ok_or(generation)
     }
 
+    /// A node's memory, on a SQLite file in a directory that lives as long as it.
+    fn sole() -> (tempfile::TempDir, Verified) {
+        let dir = tempfile::tempdir().expect("directory");
+        let path = dir.path().join("t.db");
+        let verified = Verified::sole_node_of(path.to_str().expect("path")).expect("locked");
+        (dir, verified)
+    }
+
+    #[test]
+    fn a_second_node_on_the_same_file_is_refused_until_the_first_stops() {
+        let (dir, first) = sole();
+        let path = dir.path().join("t.db");
+        let path = path.to_str().expect("path");
+        let refused = Verified::sole_node_of(path).expect_err("the file has a node");
+        assert!(
+            refused.to_string().contains("another flexkeur node"),
+            "{refused}"
+        );
+        // A clone is the same node.
+        let clone = first.clone();
+        drop(first);
+        assert!(
+            Verified::sole_node_of(path).is_err(),
+            "still held by the clone"
+        );
+        drop(clone);
+        Verified::sole_node_of(path).expect("free once the first node has stopped");
+    }
+
     #[test]
     fn a_kept_certificate_still_expires_by_date_and_hides_register_ids() {
-        let verified = Verified::new(true);
+        let (_dir, verified) = sole();
         let generation = recall_one(&verified, "SNF-2026-00001").expect_err("empty");
         verified.keep(
             generation,
@@ -262,7 +321,7 @@ mod tests {
 
     #[test]
     fn a_read_under_way_during_a_write_is_not_kept() {
-        let verified = Verified::new(true);
+        let (_dir, verified) = sole();
         verified.keep(0, &[known("SNF-2026-00002", Status::Valid, day(31))]);
         let (found, missing, generation) =
             verified.recall(vec!["SNF-2026-00001".into(), "SNF-2026-00002".into()]);
@@ -288,8 +347,8 @@ mod tests {
     }
 
     #[test]
-    fn disabled_keeps_nothing() {
-        let verified = Verified::new(false);
+    fn off_keeps_nothing() {
+        let verified = Verified::off();
         let generation = recall_one(&verified, "SNF-2026-00001").expect_err("nothing");
         verified.keep(
             generation,

@@ -170,7 +170,8 @@ impl TestApp {
         Self::start(database, database_url, adjust)
     }
 
-    fn start(
+    /// A node on a database made with [`create_database`].
+    pub fn start(
         database: TestDatabase,
         database_url: String,
         adjust: impl FnOnce(&mut Config),

@@ -8,6 +8,9 @@ use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use flexkeur::config::Config;
+use flexkeur::server;
+
 use crate::helpers::{ADMIN_EMAIL, Auth, Backend, PASSWORD, TestApp};
 
 crate::on_both_backends!(
@@ -57,12 +60,36 @@ async fn health_docs_and_unknown_paths(backend: Backend) {
     assert_eq!(missing.headers["content-type"], "application/problem+json");
 }
 
+/// Several nodes share one PostgreSQL database; a SQLite file serves one node, and a second
+/// node on it refuses to start.
 async fn two_nodes_share_one_database(backend: Backend) {
+    let sqlite = matches!(backend, Backend::Sqlite);
     let first = TestApp::spawn(backend).await;
     let url = first.database_url.clone();
+    if sqlite {
+        let config = Config {
+            database_url: url.clone(),
+            ..Config::default()
+        };
+        let refused = server::prepare(config)
+            .err()
+            .expect("a second node is refused");
+        let message = format!("{refused:#}");
+        assert!(
+            message.contains("another flexkeur node serves"),
+            "{message}"
+        );
+        assert!(message.contains("PostgreSQL"), "{message}");
+        // The first node serves on.
+        assert_eq!(
+            first.get("/health", &Auth::None).await.status,
+            StatusCode::OK
+        );
+        return;
+    }
     let second = TestApp::spawn_on(&url).await;
     // A token from one node is honoured by the other, and data written through one is read
-    // through the other: nothing lives in a node's memory.
+    // through the other: what a node keeps in memory on PostgreSQL, another node never needs.
     let token = first.admin().await;
     let created = second
         .post(
@@ -156,8 +183,15 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
         "SQLite file in the working folder"
     );
 
-    // Logins take a while (Argon2, a few at a time): start a batch, and once the first is
-    // answered (so the rest are with the service, waiting their turn) ask the service to stop.
+    // Sixteen connections, each accepted by the service before it is asked to stop: a login
+    // below that had to open its own might still be knocking when the service stops listening.
+    let opened = (0..16).map(|_| client.get(format!("{base}/health")).send());
+    for reply in futures_util::future::join_all(opened).await {
+        assert_eq!(reply.expect("health").status(), StatusCode::OK);
+    }
+    // Logins take a while (Argon2, a few at a time): start a batch on those connections, and
+    // once the first is answered (so the rest are with the service, waiting their turn) ask
+    // the service to stop.
     let mut in_flight: futures_util::stream::FuturesUnordered<_> = (0..16)
         .map(|_| {
             client
