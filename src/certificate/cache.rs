@@ -3,18 +3,18 @@
 //!
 //! Only on SQLite, whose file serves one node, which holds a lock on it for as long as it runs:
 //! with PostgreSQL another node may change a status that this node would not hear of, so there
-//! every check reads the database. The rows are
-//! kept, not the answers: the status by date is worked out on every check, so a certificate
-//! still expires on its last day. Every write that may change a status clears the memory once
-//! it has ended ([`Verified::write_status`]); a generation count stops a read that was already
-//! under way from putting back the row as it stood before.
+//! every check reads the database.
+//!
+//! The rows are kept, not the answers: the status by date is worked out on every check, so a
+//! certificate still expires on its last day. Every write that may change a status clears the
+//! memory once it has ended ([`Verified::write_status`]); a generation count stops a read that
+//! was already under way from putting back the row as it stood before.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::Context as _;
-
 use chrono::NaiveDate;
 
 use super::store::{self, CertificateRow, CoveredLocation, PublicCertificate};
