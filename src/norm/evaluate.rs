@@ -297,18 +297,16 @@ impl NormVersion {
         // The location's facts are bound once; each item binds its thresholds within them.
         let location_vars = Vars::of(known.iter().map(|(k, v)| (*k, *v)));
         let root = cel::Context::with_env(self.env.clone());
+        let bound = Bound {
+            root: &root,
+            location: &location_vars,
+            known: &known,
+        };
         let items: Vec<ItemVerdict> = self
             .items
             .iter()
             .filter(|item| item.inspection == kind)
-            .map(|item| {
-                let bound = Bound {
-                    root: &root,
-                    location: &location_vars,
-                    known: &known,
-                };
-                self.evaluate_item(item, location, date, facts, &bound)
-            })
+            .map(|item| self.evaluate_item(item, location, date, facts, &bound))
             .collect();
         let mut missing: Vec<String> = items
             .iter()
